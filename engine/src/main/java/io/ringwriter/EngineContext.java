@@ -1,0 +1,128 @@
+package io.ringwriter;
+
+import com.lmax.disruptor.RingBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.jctools.queues.MpmcArrayQueue;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * What the engine's threads share: the settings after validation, the ring and its memory, the retry pool and the
+ * counters. Fields are final and set before any engine thread starts (the thread start orders them); the only
+ * mutable fields are the two lifecycle flags, read with volatile loads on the paths that must see them.
+ */
+final class EngineContext
+{
+    final RingBuffer<WriteEvent> ring;
+    final ByteBuffer ringBytes;
+    final UnsafeBuffer ringMemory;
+    final int ringSize;
+    final int slotSize;
+    final int mask;
+    final int workers;
+    final boolean pinWorkers;
+    final Durability durability;
+    final WriteMode defaultMode;
+    final int maxOpenFilesPerWorker;
+    final Path root;
+    final Path rootReal;
+    final boolean createParents;
+    final RetryPolicy retryPolicy;
+    final FailureHandler failureHandler;
+    final FileIo fileIo;
+    final EngineCounters counters;
+    final int stageBufferSize;
+    final RetryEntry[] retryEntries;
+    final MpmcArrayQueue<RetryEntry> freeRetryEntries;
+
+    /**
+     * Set by close(): producers stop accepting.
+     */
+    volatile boolean closed;
+    /**
+     * Set by close() when its timeout passed: every write still pending ends as failed with ENGINE_CLOSED.
+     */
+    volatile boolean aborting;
+
+    @SuppressWarnings("checkstyle:ParameterNumber")
+    EngineContext(
+        final RingBuffer<WriteEvent> ring,
+        final ByteBuffer ringBytes,
+        final int slotSize,
+        final int workers,
+        final boolean pinWorkers,
+        final Durability durability,
+        final WriteMode defaultMode,
+        final int maxOpenFiles,
+        final Path root,
+        final Path rootReal,
+        final boolean createParents,
+        final RetryPolicy retryPolicy,
+        final FailureHandler failureHandler,
+        final FileIo fileIo,
+        final EngineCounters counters,
+        final int stageBufferSize,
+        final int retrySlots)
+    {
+        this.ring = ring;
+        this.ringBytes = ringBytes;
+        this.ringMemory = new UnsafeBuffer(ringBytes);
+        this.ringSize = ring.getBufferSize();
+        this.slotSize = slotSize;
+        this.mask = ringSize - 1;
+        this.workers = workers;
+        this.pinWorkers = pinWorkers;
+        this.durability = durability;
+        this.defaultMode = defaultMode;
+        this.maxOpenFilesPerWorker = Math.max(1, maxOpenFiles / workers);
+        this.root = root;
+        this.rootReal = rootReal;
+        this.createParents = createParents;
+        this.retryPolicy = retryPolicy;
+        this.failureHandler = failureHandler;
+        this.fileIo = fileIo;
+        this.counters = counters;
+        this.stageBufferSize = stageBufferSize;
+        this.retryEntries = new RetryEntry[retrySlots];
+        this.freeRetryEntries = new MpmcArrayQueue<>(Math.max(2, retrySlots));
+        for (int i = 0; i < retrySlots; i++)
+        {
+            retryEntries[i] = new RetryEntry(i, slotSize);
+            freeRetryEntries.offer(retryEntries[i]);
+        }
+    }
+
+    /**
+     * @return offset in ring memory of the first byte of the message starting at {@code sequence}.
+     */
+    int offsetOf(final long sequence)
+    {
+        return (int)(sequence & mask) * slotSize;
+    }
+
+    int slotsFor(final int length)
+    {
+        return length == 0 ? 1 : (int)(((long)length + slotSize - 1) / slotSize);
+    }
+
+    int shardOf(final Path path)
+    {
+        // Fibonacci hashing spreads Path.hashCode (cached by the JDK's UnixPath) over the workers.
+        final int h = path.hashCode() * 0x9E3779B9;
+        return (h >>> 1) % workers;
+    }
+
+    void freeEntry(final RetryEntry entry)
+    {
+        entry.clear();
+        entry.originSeqRelease(RetryEntry.NULL_ORIGIN);
+        counters.retryPending.getAndAdd(-1);
+        freeRetryEntries.offer(entry);
+    }
+
+    boolean isFsync()
+    {
+        return durability == Durability.FSYNC;
+    }
+}

@@ -1,0 +1,55 @@
+package io.ringwriter;
+
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+
+/**
+ * An open file of one worker, and the writes to it that wait in the current batch. Owned by one worker thread;
+ * preallocated and reused.
+ */
+final class FileHandle
+{
+    Path key;
+    Path target;
+    FileChannel channel;
+    boolean created;
+
+    // LRU list of the worker's open handles, most recent first.
+    FileHandle prev;
+    FileHandle next;
+
+    // This batch: a chain of message indices, oldest first.
+    boolean touched;
+    int head = -1;
+    int tail = -1;
+    int messages;
+
+    // Outcome of the commit of this batch.
+    long bytesInBatch;
+    long bytesDone;
+    Throwable failure;
+    boolean wholeBatchFailed;
+
+    void resetBatch()
+    {
+        touched = false;
+        head = -1;
+        tail = -1;
+        messages = 0;
+        bytesInBatch = 0;
+        bytesDone = 0;
+        failure = null;
+        wholeBatchFailed = false;
+    }
+
+    void clear()
+    {
+        key = null;
+        target = null;
+        channel = null;
+        created = false;
+        prev = null;
+        next = null;
+        resetBatch();
+    }
+}

@@ -1,0 +1,430 @@
+package io.ringwriter;
+
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import org.agrona.DeadlineTimerWheel;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.Object2ObjectHashMap;
+import org.agrona.concurrent.Agent;
+import org.jctools.queues.MpscArrayQueue;
+import org.jctools.queues.SpscArrayQueue;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The retry agent: keeps the writes the workers set aside, each file's in order, and brings them back when due.
+ * Also completes futures and fires deadlines, so that no user callback ever runs on a worker thread.
+ * <p>
+ * Per file it keeps a FIFO of {@link RetryEntry}s: the head is a write that failed and waits on an Agrona
+ * {@link DeadlineTimerWheel} for its backoff; the rest are later writes to the same file, set aside behind it. One
+ * write per file is out at a time: when the head is due the agent republishes it into the ring (with
+ * {@code tryNext}, never blocking); the owning worker writes it and sends a resume, and the next entry goes out at
+ * once. A head that fails again comes back to the front of its FIFO with the next backoff.
+ * <p>
+ * When the ring is full the agent hands the due entry to its worker's lane (an SPSC queue) instead, and the worker
+ * writes it from there at its next batch end, idle timeout, or while it waits for a free retry slot. So the agent
+ * never blocks and a worker never waits for room in its own ring: no deadlock.
+ * <p>
+ * Thread safety: {@link #offer}, {@link #offerResume}, {@link #offerCompletion}, {@link #offerDeadline} and
+ * {@link #wake} are called from any thread (MPSC queues); everything else runs on the agent thread only.
+ */
+final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
+{
+    private static final int DRAIN_LIMIT = 4096;
+
+    private final EngineContext ctx;
+    private final RingBuffer<WriteEvent> ring;
+    private final MpscArrayQueue<Object> inbox;
+    private final MpscArrayQueue<Tracker> completions;
+    private final MpscArrayQueue<Object> deadlines;
+    private final SpscArrayQueue<RetryEntry>[] lanes;
+    private final DeadlineTimerWheel wheel;
+    private final Long2ObjectHashMap<Object> timers = new Long2ObjectHashMap<>();
+    private final Object2ObjectHashMap<Path, FileQueue> files = new Object2ObjectHashMap<>();
+    private final ArrayDeque<RetryEntry> ready = new ArrayDeque<>();
+    private volatile Thread thread;
+
+    private static final class FileQueue
+    {
+        final ArrayDeque<RetryEntry> entries = new ArrayDeque<>();
+        boolean outstanding;
+    }
+
+    @SuppressWarnings("unchecked")
+    RetryAgent(final EngineContext ctx)
+    {
+        this.ctx = ctx;
+        this.ring = ctx.ring;
+        final int retrySlots = Math.max(2, ctx.retryEntries.length);
+        // Each entry is in the inbox at most once, and each resume answers one entry: twice the slots never fills.
+        this.inbox = new MpscArrayQueue<>(retrySlots * 2 + 16);
+        this.completions = new MpscArrayQueue<>(Math.max(1024, ctx.ringSize * 2));
+        this.deadlines = new MpscArrayQueue<>(Math.max(1024, ctx.ringSize));
+        this.lanes = (SpscArrayQueue<RetryEntry>[])new SpscArrayQueue<?>[ctx.workers];
+        for (int i = 0; i < lanes.length; i++)
+        {
+            lanes[i] = new SpscArrayQueue<>(retrySlots);
+        }
+        this.wheel = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, System.nanoTime(), 1L << 20, 1024);
+    }
+
+    SpscArrayQueue<RetryEntry> lane(final int shard)
+    {
+        return lanes[shard];
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public String roleName()
+    {
+        return "ringwriter-retry";
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public void onStart()
+    {
+        thread = Thread.currentThread();
+    }
+
+    void wake()
+    {
+        final Thread t = thread;
+        if (t != null)
+        {
+            LockSupport.unpark(t);
+        }
+    }
+
+    void offer(final RetryEntry entry)
+    {
+        offerInbox(entry);
+    }
+
+    void offerResume(final Path path)
+    {
+        offerInbox(path);
+    }
+
+    private void offerInbox(final Object item)
+    {
+        while (!inbox.offer(item))
+        {
+            // Sized never to fill (see constructor); yield rather than lose anything if it ever does.
+            wake();
+            Thread.yield();
+        }
+    }
+
+    void offerCompletion(final Tracker tracker)
+    {
+        while (!completions.offer(tracker))
+        {
+            wake();
+            Thread.yield();
+        }
+    }
+
+    /**
+     * @param trackerOrBatch a {@link Tracker} or a {@link BatchTracker} with a deadline to fire.
+     */
+    void offerDeadline(final Object trackerOrBatch)
+    {
+        while (!deadlines.offer(trackerOrBatch))
+        {
+            wake();
+            Thread.yield();
+        }
+        wake();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public int doWork()
+    {
+        int work = 0;
+        work += drainCompletions();
+        work += drainInbox();
+        work += drainDeadlines();
+        work += wheel.poll(System.nanoTime(), this, DRAIN_LIMIT);
+        work += publishReady();
+        if (ctx.aborting)
+        {
+            work += failEverything();
+        }
+        updateRingGauge();
+        ctx.counters.mirrorIfDue(System.nanoTime());
+        return work;
+    }
+
+    private void updateRingGauge()
+    {
+        final long used = ring.getCursor() - ring.getMinimumGatingSequence();
+        ctx.counters.ringFreeSlots.setRelease(Math.max(0, ctx.ringSize - used));
+    }
+
+    private int drainCompletions()
+    {
+        int count = 0;
+        Tracker tracker;
+        while (count < DRAIN_LIMIT && (tracker = completions.relaxedPoll()) != null)
+        {
+            tracker.complete();
+            count++;
+        }
+        return count;
+    }
+
+    private int drainDeadlines()
+    {
+        int count = 0;
+        Object item;
+        while (count < DRAIN_LIMIT && (item = deadlines.relaxedPoll()) != null)
+        {
+            final long deadlineNs = item instanceof Tracker ?
+                ((Tracker)item).deadlineNs : ((BatchTracker)item).deadlineNs;
+            timers.put(wheel.scheduleTimer(deadlineNs), item);
+            count++;
+        }
+        return count;
+    }
+
+    private int drainInbox()
+    {
+        int count = 0;
+        Object item;
+        while (count < DRAIN_LIMIT && (item = inbox.relaxedPoll()) != null)
+        {
+            count++;
+            if (item instanceof RetryEntry)
+            {
+                onSetAside((RetryEntry)item);
+            }
+            else
+            {
+                onResume((Path)item);
+            }
+        }
+        return count;
+    }
+
+    private void onSetAside(final RetryEntry entry)
+    {
+        FileQueue queue = files.get(entry.path);
+        if (queue == null)
+        {
+            queue = new FileQueue();
+            files.put(entry.path, queue);
+        }
+
+        if (entry.type == RetryEntry.TYPE_FAILED)
+        {
+            if (queue.outstanding)
+            {
+                // The head came back failed again: it stays first, with the next backoff.
+                queue.outstanding = false;
+                queue.entries.addFirst(entry);
+            }
+            else
+            {
+                queue.entries.addLast(entry);
+            }
+            if (queue.entries.peekFirst() == entry)
+            {
+                final long due = System.nanoTime() + ctx.retryPolicy.delayNs(entry.attempts);
+                timers.put(wheel.scheduleTimer(due), entry);
+                queue.outstanding = true;
+            }
+        }
+        else
+        {
+            queue.entries.addLast(entry);
+            if (!queue.outstanding && queue.entries.peekFirst() == entry)
+            {
+                release(queue);
+            }
+        }
+    }
+
+    private void onResume(final Path path)
+    {
+        final FileQueue queue = files.get(path);
+        if (queue == null)
+        {
+            return;
+        }
+        queue.outstanding = false;
+        if (queue.entries.isEmpty())
+        {
+            files.remove(path);
+        }
+        else
+        {
+            release(queue);
+        }
+    }
+
+    private void release(final FileQueue queue)
+    {
+        final RetryEntry head = queue.entries.pollFirst();
+        queue.outstanding = true;
+        ready.addLast(head);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public boolean onTimerExpiry(final TimeUnit timeUnit, final long now, final long timerId)
+    {
+        final Object item = timers.remove(timerId);
+        if (item instanceof RetryEntry)
+        {
+            final RetryEntry entry = (RetryEntry)item;
+            final FileQueue queue = files.get(entry.path);
+            if (queue != null && queue.entries.peekFirst() == entry)
+            {
+                queue.entries.pollFirst();
+                ready.addLast(entry);
+            }
+        }
+        else if (item instanceof Tracker)
+        {
+            final Tracker tracker = (Tracker)item;
+            if (tracker.tryTimeout())
+            {
+                tracker.complete();
+            }
+        }
+        else if (item instanceof BatchTracker)
+        {
+            ((BatchTracker)item).expire();
+        }
+        return true;
+    }
+
+    private int publishReady()
+    {
+        int count = 0;
+        RetryEntry entry;
+        while ((entry = ready.peekFirst()) != null)
+        {
+            if (!republish(entry))
+            {
+                break;
+            }
+            ready.pollFirst();
+            count++;
+        }
+        return count;
+    }
+
+    private boolean republish(final RetryEntry entry)
+    {
+        final int slots = ctx.slotsFor(entry.length);
+        final long hi;
+        try
+        {
+            hi = ring.tryNext(slots);
+        }
+        catch (final InsufficientCapacityException ex)
+        {
+            if (lanes[entry.shard].offer(entry))
+            {
+                countRetry(entry);
+                return true;
+            }
+            return false;
+        }
+
+        final long lo = hi - slots + 1;
+        try
+        {
+            WriteEngine.copyIntoRing(ctx, lo, entry.data, 0, entry.length);
+            final WriteEvent first = ring.get(lo);
+            first.kind = WriteEvent.KIND_MESSAGE;
+            first.retried = true;
+            first.mode = entry.mode;
+            first.shard = entry.shard;
+            first.length = entry.length;
+            first.slots = slots;
+            first.attempts = entry.attempts;
+            first.originSeq = entry.originSeqAcquire();
+            first.path = entry.path;
+            first.target = entry.target;
+            first.tracker = entry.tracker;
+            for (long s = lo + 1; s <= hi; s++)
+            {
+                ring.get(s).kind = WriteEvent.KIND_FRAGMENT;
+            }
+        }
+        finally
+        {
+            ring.publish(lo, hi);
+        }
+        countRetry(entry);
+        // Free after publish: flush() that no longer sees the entry sees the republished message in the cursor.
+        ctx.freeEntry(entry);
+        return true;
+    }
+
+    private void countRetry(final RetryEntry entry)
+    {
+        if (entry.type == RetryEntry.TYPE_FAILED)
+        {
+            ctx.counters.retried.increment();
+        }
+    }
+
+    private int failEverything()
+    {
+        int count = 0;
+        RetryEntry entry;
+        while ((entry = ready.pollFirst()) != null)
+        {
+            failClosed(entry);
+            count++;
+        }
+        for (final FileQueue queue : files.values())
+        {
+            while ((entry = queue.entries.pollFirst()) != null)
+            {
+                failClosed(entry);
+                count++;
+            }
+        }
+        files.clear();
+        return count;
+    }
+
+    private void failClosed(final RetryEntry entry)
+    {
+        final Tracker tracker = entry.tracker;
+        final EngineException cause = WriteEngine.closedException(entry.path);
+        if (tracker == null || tracker.tryMarkFailed(entry.attempts, cause))
+        {
+            ctx.counters.failed.increment();
+            WriteEngine.notifyFailure(ctx, entry.path, entry.bytes(), 0, entry.length, entry.attempts, cause);
+            if (tracker != null)
+            {
+                tracker.complete();
+            }
+        }
+        ctx.freeEntry(entry);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public void onClose()
+    {
+        drainCompletions();
+        failEverything();
+        drainCompletions();
+    }
+}

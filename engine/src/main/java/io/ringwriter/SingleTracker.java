@@ -1,0 +1,71 @@
+package io.ringwriter;
+
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The tracker of one submitted write and its future.
+ */
+final class SingleTracker extends Tracker
+{
+    final WriteFuture future = new WriteFuture(this);
+
+    SingleTracker(final Path path, final long deadlineNs, final EngineCounters counters)
+    {
+        super(path, deadlineNs, counters);
+    }
+
+    void complete()
+    {
+        switch (state())
+        {
+            case DONE:
+                future.finish(new WriteResult(path, bytes, attempts));
+                break;
+            case FAILED:
+                future.finishExceptionally(new WriteFailedException(path, attempts, cause));
+                break;
+            case TIMED_OUT:
+                future.finishExceptionally(new TimeoutException("deadline passed before the write: path=" + path));
+                break;
+            default:
+                break;
+        }
+    }
+
+    /**
+     * A future whose {@link #cancel(boolean)} wins only while the write has not begun.
+     */
+    static final class WriteFuture extends CompletableFuture<WriteResult>
+    {
+        private final SingleTracker tracker;
+
+        WriteFuture(final SingleTracker tracker)
+        {
+            this.tracker = tracker;
+        }
+
+        /**
+         * {@inheritDoc}
+         */
+        public boolean cancel(final boolean mayInterruptIfRunning)
+        {
+            if (tracker.tryCancel())
+            {
+                return super.cancel(mayInterruptIfRunning);
+            }
+            return isCancelled();
+        }
+
+        void finish(final WriteResult result)
+        {
+            super.complete(result);
+        }
+
+        void finishExceptionally(final Throwable cause)
+        {
+            super.completeExceptionally(cause);
+        }
+    }
+}

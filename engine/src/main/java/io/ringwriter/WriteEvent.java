@@ -1,0 +1,40 @@
+package io.ringwriter;
+
+import java.nio.file.Path;
+
+/**
+ * One ring slot. A message of {@code length} bytes occupies {@code slots} consecutive slots; the first carries the
+ * description below and every slot owns {@code slotSize} bytes of the ring's preallocated memory at
+ * {@code (sequence & mask) * slotSize}. Written by one producer between claim and publish, read by the workers after
+ * publish (the Disruptor's publish/barrier pair orders it); never shared otherwise.
+ */
+final class WriteEvent
+{
+    /**
+     * Claimed and published without content (the engine closed between claim and publish): every worker skips it.
+     */
+    static final byte KIND_SKIP = 0;
+    /**
+     * First slot of a message.
+     */
+    static final byte KIND_MESSAGE = 1;
+    /**
+     * Second or later slot of a message; skipped, the first slot describes it.
+     */
+    static final byte KIND_FRAGMENT = 2;
+
+    byte kind;
+    /**
+     * True when the retry agent republished this message.
+     */
+    boolean retried;
+    byte mode;
+    int shard;
+    int length;
+    int slots;
+    int attempts;
+    long originSeq;
+    Path path;
+    Path target;
+    Tracker tracker;
+}
