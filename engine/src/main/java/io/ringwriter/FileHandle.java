@@ -25,7 +25,6 @@ final class FileHandle
     int messages;
 
     // Outcome of the commit of this batch.
-    long bytesInBatch;
     long bytesDone;
     Throwable failure;
     boolean wholeBatchFailed;
@@ -36,7 +35,6 @@ final class FileHandle
         head = -1;
         tail = -1;
         messages = 0;
-        bytesInBatch = 0;
         bytesDone = 0;
         failure = null;
         wholeBatchFailed = false;

@@ -81,8 +81,16 @@ final class WriteWorker implements EventHandler<WriteEvent>
     private int touchedCount;
     private final FileHandle[] single = new FileHandle[1];
     private final FileHandle tempHandle = new FileHandle();
+    private static final byte OUTCOME_WRITTEN = 1;
+    private static final byte OUTCOME_FAILED_HEAD = 2;
+    private static final byte OUTCOME_BEHIND = 3;
+
     private final long[] msgSeq;
     private final int[] msgNext;
+    private final byte[] msgOutcome;
+    private final Throwable[] msgCause;
+    private final int[] outcomeOrder;
+    private int outcomeCount;
     private int msgCount;
     private long consumedThrough = -1;
     private long tempCounter;
@@ -123,6 +131,9 @@ final class WriteWorker implements EventHandler<WriteEvent>
         this.touched = new FileHandle[ctx.ringSize + 1];
         this.msgSeq = new long[ctx.ringSize + 1];
         this.msgNext = new int[ctx.ringSize + 1];
+        this.msgOutcome = new byte[ctx.ringSize + 1];
+        this.msgCause = new Throwable[ctx.ringSize + 1];
+        this.outcomeOrder = new int[ctx.ringSize + 1];
     }
 
     /**
@@ -562,16 +573,21 @@ final class WriteWorker implements EventHandler<WriteEvent>
     // Commit: write each chain, force, then end every message
     // ---------------------------------------------------------------------------------------------------------------
 
+    /**
+     * Commit the chains of the touched handles in {@code list}: write every chain, force (FSYNC), decide each
+     * message's outcome and detach the chains, and only then end the messages. Ending a message may wait for a free
+     * retry slot and, while waiting, take retries from the lane, which may open files and evict handles: by then no
+     * handle of this commit is touched, so nothing is written twice. Nested commits use the outcome stack above
+     * this one's segment.
+     */
     private void commit(final FileHandle[] list, final int count)
     {
-        int committed = 0;
         for (int i = 0; i < count; i++)
         {
             final FileHandle h = list[i];
             if (h.touched)
             {
                 writeChain(h);
-                committed += h.messages;
             }
         }
 
@@ -580,15 +596,51 @@ final class WriteWorker implements EventHandler<WriteEvent>
             forceAll(list, count);
         }
 
+        final int start = outcomeCount;
         for (int i = 0; i < count; i++)
         {
             final FileHandle h = list[i];
             if (h.touched)
             {
-                resolve(h);
+                decide(h);
             }
         }
+        final int end = outcomeCount;
 
+        boolean headSetAside = false;
+        for (int i = start; i < end; i++)
+        {
+            final int m = outcomeOrder[i];
+            final long seq = msgSeq[m];
+            final WriteEvent event = ring.get(seq);
+            switch (msgOutcome[m])
+            {
+                case OUTCOME_WRITTEN:
+                    succeeded(event, seq);
+                    break;
+                case OUTCOME_FAILED_HEAD:
+                    headSetAside = attemptFailed(event, seq, msgCause[m]);
+                    break;
+                default:
+                    if (headSetAside)
+                    {
+                        if (event.tracker != null)
+                        {
+                            event.tracker.backToPending();
+                        }
+                        setAside(event, seq, RetryEntry.TYPE_PARKED, event.attempts, null);
+                    }
+                    else
+                    {
+                        attemptFailed(event, seq, msgCause[m]);
+                    }
+                    break;
+            }
+            msgCause[m] = null;
+        }
+        outcomeCount = start;
+
+        final int committed = end - start;
         if (committed > 0)
         {
             ctx.counters.batches.increment();
@@ -608,7 +660,6 @@ final class WriteWorker implements EventHandler<WriteEvent>
                 final long seq = msgSeq[m];
                 final int length = ring.get(seq).length;
                 final int offset = ctx.offsetOf(seq);
-                h.bytesInBatch += length;
                 if (length > stageCapacity - used)
                 {
                     if (used > 0)
@@ -740,74 +791,49 @@ final class WriteWorker implements EventHandler<WriteEvent>
         }
     }
 
-    private void resolve(final FileHandle h)
+    /**
+     * Record each message's outcome on the outcome stack, cut back a half-written tail, detach the chain, and close
+     * the handle if its commit failed (the next attempt reopens the file).
+     */
+    private void decide(final FileHandle h)
     {
-        final int head = h.head;
         final Throwable failure = h.failure;
         final boolean whole = h.wholeBatchFailed;
         final long done = h.bytesDone;
-        h.created = false;
-        h.resetBatch();
 
-        if (failure == null)
-        {
-            for (int m = head; m != -1; m = msgNext[m])
-            {
-                final long seq = msgSeq[m];
-                succeeded(ring.get(seq), seq);
-            }
-            return;
-        }
-
-        // Keep whole messages only: cut the file back to the end of the last message that is whole (or to where the
-        // batch began when the force failed), so that a retry does not leave a duplicate prefix behind.
+        // Keep whole messages only: cut the file back to the end of the last whole message (or to where the batch
+        // began when the force failed), so that a retry does not leave a duplicate prefix behind.
         long kept = 0;
-        if (!whole)
+        boolean failedYet = false;
+        for (int m = h.head; m != -1; m = msgNext[m])
         {
-            for (int m = head; m != -1; m = msgNext[m])
+            outcomeOrder[outcomeCount++] = m;
+            if (failure == null)
             {
-                final int length = ring.get(msgSeq[m]).length;
-                if (kept + length > done)
-                {
-                    break;
-                }
+                msgOutcome[m] = OUTCOME_WRITTEN;
+                continue;
+            }
+            final int length = ring.get(msgSeq[m]).length;
+            if (!whole && !failedYet && kept + length <= done)
+            {
                 kept += length;
-            }
-        }
-        cutBack(h, done - kept, failure);
-        final FileHandle toClose = h;
-
-        long position = 0;
-        boolean headHandled = false;
-        boolean headSetAside = false;
-        for (int m = head; m != -1; m = msgNext[m])
-        {
-            final long seq = msgSeq[m];
-            final WriteEvent event = ring.get(seq);
-            if (position + event.length <= kept && !whole)
-            {
-                position += event.length;
-                succeeded(event, seq);
-            }
-            else if (!headHandled)
-            {
-                headHandled = true;
-                headSetAside = attemptFailed(event, seq, failure);
-            }
-            else if (headSetAside)
-            {
-                if (event.tracker != null)
-                {
-                    event.tracker.backToPending();
-                }
-                setAside(event, seq, RetryEntry.TYPE_PARKED, event.attempts, null);
+                msgOutcome[m] = OUTCOME_WRITTEN;
             }
             else
             {
-                attemptFailed(event, seq, failure);
+                msgOutcome[m] = failedYet ? OUTCOME_BEHIND : OUTCOME_FAILED_HEAD;
+                msgCause[m] = failure;
+                failedYet = true;
             }
         }
-        closeHandle(toClose);
+
+        h.created = false;
+        h.resetBatch();
+        if (failure != null)
+        {
+            cutBack(h, done - kept, failure);
+            closeHandle(h);
+        }
     }
 
     private void cutBack(final FileHandle h, final long partialBytes, final Throwable failure)
