@@ -25,6 +25,8 @@ import java.nio.file.Path;
  */
 final class EngineCounters implements AutoCloseable
 {
+    private static final EngineCounter[] ALL_COUNTERS = EngineCounter.values();
+
     final AtomicCounter published;
     final AtomicCounter written;
     final AtomicCounter failed;
@@ -111,7 +113,7 @@ final class EngineCounters implements AutoCloseable
         {
             return;
         }
-        for (final EngineCounter counter : EngineCounter.values())
+        for (final EngineCounter counter : ALL_COUNTERS)
         {
             final int offset = counter.id() * CountersReader.COUNTER_LENGTH;
             // Release store pairs with the reader's volatile load; the source is read with a volatile load.

@@ -605,7 +605,7 @@ public final class WriteEngine implements AutoCloseable
                 j++;
             }
 
-            final long hi = claim(slots, true, null);
+            final long hi = claim(slots, true, null, false);
             if (hi < 0)
             {
                 for (int k = i; k < requests.length; k++)
@@ -701,6 +701,11 @@ public final class WriteEngine implements AutoCloseable
      */
     private long claim(final int slots, final boolean block, final Tracker tracker)
     {
+        return claim(slots, block, tracker, tracker == null);
+    }
+
+    private long claim(final int slots, final boolean block, final Tracker tracker, final boolean throwOnClose)
+    {
         int idle = 0;
         while (true)
         {
@@ -717,7 +722,7 @@ public final class WriteEngine implements AutoCloseable
             }
             if (ctx.closed)
             {
-                if (tracker == null)
+                if (throwOnClose)
                 {
                     throw closedState();
                 }
