@@ -761,7 +761,8 @@ public final class WriteEngine implements AutoCloseable
         return idle + 1;
     }
 
-    static void copyIntoRing(final EngineContext ctx, final long lo, final byte[] src, final int offset, final int length)
+    static void copyIntoRing(
+        final EngineContext ctx, final long lo, final byte[] src, final int offset, final int length)
     {
         final int at = ctx.offsetOf(lo);
         final int first = Math.min(length, ctx.ringMemory.capacity() - at);
