@@ -3,9 +3,12 @@ package io.ringwriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
@@ -129,6 +132,45 @@ public interface FileIo
     default void deleteIfExists(final Path path) throws IOException
     {
         Files.deleteIfExists(path);
+    }
+
+    /**
+     * Open a directory beneath a root without following any symbolic link on the way: each component is opened
+     * relative to the one before ({@code openat} with {@code O_NOFOLLOW}), so a directory swapped for a link after
+     * any check cannot lead outside. The engine opens files and replaces them through the returned stream when it
+     * has a root.
+     *
+     * @param root        the real path of the root.
+     * @param relativeDir a relative path of directories beneath the root, or null for the root itself.
+     * @return the directory, to be closed by the caller.
+     * @throws IOException as the file system reports it ({@code NoSuchFileException} when a component is missing).
+     * @throws UnsupportedOperationException where the platform has no {@link SecureDirectoryStream}.
+     */
+    default SecureDirectoryStream<Path> openDirectory(final Path root, final Path relativeDir) throws IOException
+    {
+        final DirectoryStream<Path> stream = Files.newDirectoryStream(root);
+        if (!(stream instanceof SecureDirectoryStream))
+        {
+            stream.close();
+            throw new UnsupportedOperationException("no SecureDirectoryStream on this platform: root=" + root);
+        }
+        SecureDirectoryStream<Path> dir = (SecureDirectoryStream<Path>)stream;
+        if (relativeDir != null)
+        {
+            for (final Path name : relativeDir)
+            {
+                final SecureDirectoryStream<Path> parent = dir;
+                try
+                {
+                    dir = parent.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
+                }
+                finally
+                {
+                    parent.close();
+                }
+            }
+        }
+        return dir;
     }
 
     /**

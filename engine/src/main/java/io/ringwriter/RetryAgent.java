@@ -22,7 +22,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@link DeadlineTimerWheel} for its backoff; the rest are later writes to the same file, set aside behind it. One
  * write per file is out at a time: when the head is due the agent republishes it into the ring (with
  * {@code tryNext}, never blocking); the owning worker writes it and sends a resume, and the next entry goes out at
- * once. A head that fails again comes back to the front of its FIFO with the next backoff.
+ * once. A head that fails again comes back to the front of its FIFO with the next backoff. An entry stays in use
+ * while its message is in the ring: the worker frees it when the write ends.
  * <p>
  * When the ring is full the agent hands the due entry to its worker's lane (an SPSC queue) instead, and the worker
  * writes it from there at its next batch end, idle timeout, or while it waits for a free retry slot. So the agent
@@ -358,6 +359,8 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
             first.path = entry.path;
             first.target = entry.target;
             first.tracker = entry.tracker;
+            first.entry = entry;
+            first.done = false;
             for (long s = lo + 1; s <= hi; s++)
             {
                 ring.get(s).kind = WriteEvent.KIND_FRAGMENT;
@@ -368,8 +371,8 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
             ring.publish(lo, hi);
         }
         countRetry(entry);
-        // Free after publish: flush() that no longer sees the entry sees the republished message in the cursor.
-        ctx.freeEntry(entry);
+        // The entry stays in use until the worker ends the message: a write that fails again reuses it, so a worker
+        // never needs a new slot for a retry, and flush() sees the write until it has ended.
         return true;
     }
 

@@ -675,6 +675,8 @@ public final class WriteEngine implements AutoCloseable
         first.path = path;
         first.target = target;
         first.tracker = tracker;
+        first.entry = null;
+        first.done = false;
         for (long s = lo + 1; s <= hi; s++)
         {
             ring.get(s).kind = WriteEvent.KIND_FRAGMENT;
@@ -688,6 +690,7 @@ public final class WriteEngine implements AutoCloseable
             final WriteEvent event = ring.get(s);
             event.kind = WriteEvent.KIND_SKIP;
             event.tracker = null;
+            event.entry = null;
         }
     }
 

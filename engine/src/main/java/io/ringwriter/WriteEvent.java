@@ -37,4 +37,14 @@ final class WriteEvent
     Path path;
     Path target;
     Tracker tracker;
+    /**
+     * The retry entry that holds this republished message's bytes and stays in use until the message ends; null for
+     * a fresh message.
+     */
+    RetryEntry entry;
+    /**
+     * Set by the owning worker when it wrote this republished message ahead of its sequence (see
+     * {@code WriteWorker.lookAhead}); read only by that worker.
+     */
+    boolean done;
 }

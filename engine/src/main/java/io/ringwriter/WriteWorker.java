@@ -15,6 +15,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
@@ -49,6 +50,8 @@ final class WriteWorker implements EventHandler<WriteEvent>
         StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
     private static final Set<OpenOption> CREATE_NEW_OPTIONS = Set.of(
         StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
+    private static final Set<OpenOption> TRUNCATE_EXISTING_OPTIONS = Set.of(
+        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
 
     private final int shard;
     private final EngineContext ctx;
@@ -92,6 +95,8 @@ final class WriteWorker implements EventHandler<WriteEvent>
     private int outcomeCount;
     private int msgCount;
     private long consumedThrough = -1;
+    private long currentSequence = -1;
+    private long lookAheadNext;
     private long tempCounter;
     private boolean wakeAgent;
 
@@ -156,7 +161,9 @@ final class WriteWorker implements EventHandler<WriteEvent>
      */
     public void onEvent(final WriteEvent event, final long sequence, final boolean endOfBatch)
     {
-        if (event.kind == WriteEvent.KIND_MESSAGE && event.shard == shard && sequence > consumedThrough)
+        currentSequence = sequence;
+        if (event.kind == WriteEvent.KIND_MESSAGE && event.shard == shard && sequence > consumedThrough &&
+            !event.done)
         {
             try
             {
@@ -246,7 +253,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
         final Tracker tracker = event.tracker;
         if (tracker != null && tracker.state() != Tracker.PENDING)
         {
-            endSkipped(path, retried);
+            endSkipped(event);
             return;
         }
 
@@ -264,7 +271,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
             }
             if (!tracker.tryBeginWrite())
             {
-                endSkipped(path, retried);
+                endSkipped(event);
                 return;
             }
         }
@@ -299,12 +306,27 @@ final class WriteWorker implements EventHandler<WriteEvent>
         h.messages++;
     }
 
-    private void endSkipped(final Path path, final boolean retried)
+    private void endSkipped(final WriteEvent event)
     {
-        if (retried)
+        if (event.retried)
         {
-            resume(path);
+            endRetried(event);
         }
+    }
+
+    /**
+     * A republished message ended (written, failed for good, cancelled or timed out): free its entry and let the
+     * agent send the next write of the file.
+     */
+    private void endRetried(final WriteEvent event)
+    {
+        final RetryEntry entry = event.entry;
+        event.entry = null;
+        if (entry != null)
+        {
+            ctx.freeEntry(entry);
+        }
+        resume(event.path);
     }
 
     private void awaitFragments(final long lastSequence)
@@ -362,7 +384,6 @@ final class WriteWorker implements EventHandler<WriteEvent>
 
         final boolean firstInMode = (mode == WriteMode.TRUNCATE.ordinal() || mode == WriteMode.CREATE_NEW.ordinal()) &&
             !initialised.contains(path);
-        checkInsideRoot(target);
 
         FileChannel channel;
         boolean created = false;
@@ -379,7 +400,6 @@ final class WriteWorker implements EventHandler<WriteEvent>
                 throw ex;
             }
             createParents(parent);
-            checkInsideRoot(target);
             channel = openChannel(target, mode, firstInMode);
             created = lastOpenCreated;
         }
@@ -407,61 +427,75 @@ final class WriteWorker implements EventHandler<WriteEvent>
         lastOpenCreated = false;
         if (firstInMode && mode == WriteMode.CREATE_NEW.ordinal())
         {
-            final FileChannel channel = io.open(target, withNoFollow(CREATE_NEW_OPTIONS));
+            final FileChannel channel = openFile(target, CREATE_NEW_OPTIONS);
             lastOpenCreated = true;
             return channel;
         }
-        if (firstInMode && mode == WriteMode.TRUNCATE.ordinal())
-        {
-            return io.open(target, withNoFollow(TRUNCATE_OPTIONS));
-        }
         if (!fsync)
         {
-            return io.open(target, withNoFollow(APPEND_OPTIONS));
+            return openFile(target, firstInMode ? TRUNCATE_OPTIONS : APPEND_OPTIONS);
         }
 
         // Under FSYNC a created file's directory entry must be forced too: learn whether this open creates it.
         try
         {
-            final FileChannel channel = io.open(target, withNoFollow(APPEND_NEW_OPTIONS));
+            final FileChannel channel = openFile(target, firstInMode ? CREATE_NEW_OPTIONS : APPEND_NEW_OPTIONS);
             lastOpenCreated = true;
             return channel;
         }
         catch (final FileAlreadyExistsException ex)
         {
-            return io.open(target, withNoFollow(APPEND_EXISTING_OPTIONS));
+            return openFile(target, firstInMode ? TRUNCATE_EXISTING_OPTIONS : APPEND_EXISTING_OPTIONS);
         }
     }
 
-    private Set<OpenOption> withNoFollow(final Set<OpenOption> options)
+    /**
+     * Open through the {@link FileIo}; with a root, beneath it without following links (see
+     * {@link FileIo#openDirectory(Path, Path)}).
+     */
+    private FileChannel openFile(final Path target, final Set<OpenOption> options) throws IOException
     {
         if (ctx.root == null)
         {
-            return options;
+            return io.open(target, options);
         }
-        // With a root, a symbolic link as the last component could lead out: refuse to follow it (O_NOFOLLOW).
+        final Path relative = ctx.root.relativize(target);
+        try (SecureDirectoryStream<Path> dir = io.openDirectory(ctx.rootReal, relative.getParent()))
+        {
+            return (FileChannel)dir.newByteChannel(relative.getFileName(), withNoFollow(options));
+        }
+        catch (final IOException ex)
+        {
+            throw refuseLinks(relative, ex);
+        }
+    }
+
+    private static Set<OpenOption> withNoFollow(final Set<OpenOption> options)
+    {
         final Set<OpenOption> result = new java.util.HashSet<>(options);
         result.add(LinkOption.NOFOLLOW_LINKS);
         return result;
     }
 
-    private void checkInsideRoot(final Path target) throws IOException
+    /**
+     * With a root the engine follows no symbolic link beneath it: when a component is one, the failure becomes an
+     * {@link EngineException} PATH_OUTSIDE_ROOT (permanent); otherwise it stays as it was.
+     */
+    private IOException refuseLinks(final Path relative, final IOException ex)
     {
-        if (ctx.rootReal == null)
+        Path walked = ctx.rootReal;
+        for (final Path name : relative)
         {
-            return;
+            walked = walked.resolve(name);
+            if (java.nio.file.Files.isSymbolicLink(walked))
+            {
+                throw new EngineException(
+                    EngineException.Category.ERROR, EngineException.PATH_OUTSIDE_ROOT,
+                    "path goes through a symbolic link, which is not followed under a root: path=" + relative +
+                    ", link=" + walked + ", root=" + ctx.root, ex);
+            }
         }
-        Path dir = target.toAbsolutePath().getParent();
-        while (dir != null && !java.nio.file.Files.exists(dir, LinkOption.NOFOLLOW_LINKS))
-        {
-            dir = dir.getParent();
-        }
-        if (dir == null || !io.realPath(dir).startsWith(ctx.rootReal))
-        {
-            throw new EngineException(
-                EngineException.Category.ERROR, EngineException.PATH_OUTSIDE_ROOT,
-                "path resolves outside root (through a symbolic link): path=" + target + ", root=" + ctx.root, null);
-        }
+        return ex;
     }
 
     private void createParents(final Path parent) throws IOException
@@ -606,7 +640,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
         }
         final int end = outcomeCount;
 
-        boolean headSetAside = false;
+        boolean setAsideYet = false;
         for (int i = start; i < end; i++)
         {
             final int m = outcomeOrder[i];
@@ -618,10 +652,12 @@ final class WriteWorker implements EventHandler<WriteEvent>
                     succeeded(event, seq);
                     break;
                 case OUTCOME_FAILED_HEAD:
-                    headSetAside = attemptFailed(event, seq, msgCause[m]);
+                    setAsideYet = attemptFailed(event, seq, msgCause[m]);
                     break;
                 default:
-                    if (headSetAside)
+                    // Behind a failed write of the same file: once one of them waits for a retry, the rest wait
+                    // behind it; until then each takes its own attempt's outcome (and the first set aside leads).
+                    if (setAsideYet)
                     {
                         if (event.tracker != null)
                         {
@@ -631,7 +667,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
                     }
                     else
                     {
-                        attemptFailed(event, seq, msgCause[m]);
+                        setAsideYet = attemptFailed(event, seq, msgCause[m]);
                     }
                     break;
             }
@@ -884,6 +920,63 @@ final class WriteWorker implements EventHandler<WriteEvent>
         }
     }
 
+    private void writeTemp(final FileChannel channel, final Path temp, final ByteBuffer src) throws IOException
+    {
+        tempHandle.channel = channel;
+        tempHandle.target = temp;
+        try
+        {
+            drain(tempHandle, src, src.position(), src.remaining());
+            if (fsync)
+            {
+                io.force(channel, true);
+                localForces++;
+            }
+        }
+        finally
+        {
+            tempHandle.clear();
+        }
+    }
+
+    /**
+     * The temporary file is created and renamed relative to the directory's descriptor ({@code openat},
+     * {@code renameat}), so no link swapped in on the way can lead the write or the rename outside the root.
+     */
+    private void replaceBeneathRoot(final Path target, final ByteBuffer src, final String tempName)
+        throws IOException
+    {
+        final Path relative = ctx.root.relativize(target);
+        final Path temp = relative.getFileName().resolveSibling(tempName);
+        try (SecureDirectoryStream<Path> dir = io.openDirectory(ctx.rootReal, relative.getParent()))
+        {
+            try
+            {
+                try (FileChannel channel = (FileChannel)dir.newByteChannel(temp, withNoFollow(CREATE_NEW_OPTIONS)))
+                {
+                    writeTemp(channel, target, src);
+                }
+                dir.move(temp, dir, relative.getFileName());
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                try
+                {
+                    dir.deleteFile(temp);
+                }
+                catch (final IOException | RuntimeException suppressed)
+                {
+                    ex.addSuppressed(suppressed);
+                }
+                throw ex;
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw refuseLinks(relative, ex);
+        }
+    }
+
     private void replaceAtomically(final Path path, final Path target, final ByteBuffer src) throws IOException
     {
         final FileHandle open = handles.get(path);
@@ -900,42 +993,38 @@ final class WriteWorker implements EventHandler<WriteEvent>
             throw new EngineException(EngineException.Category.ERROR, EngineException.INVALID_PATH,
                 "atomic replace needs a file name and a directory: path=" + path, null);
         }
-        checkInsideRoot(target);
         if (ctx.createParents && !java.nio.file.Files.isDirectory(dir))
         {
             createParents(dir);
         }
-        final Path temp = dir.resolve("." + fileName + ".rw" + shard + "-" + (tempCounter++) + ".tmp");
-        try
+        final String tempName = "." + fileName + ".rw" + shard + "-" + (tempCounter++) + ".tmp";
+        if (ctx.root != null)
         {
-            try (FileChannel channel = io.open(temp, CREATE_NEW_OPTIONS))
-            {
-                tempHandle.channel = channel;
-                tempHandle.target = temp;
-                drain(tempHandle, src, src.position(), src.remaining());
-                if (fsync)
-                {
-                    io.force(channel, true);
-                    localForces++;
-                }
-            }
-            finally
-            {
-                tempHandle.clear();
-            }
-            io.moveAtomically(temp, target);
+            replaceBeneathRoot(target, src, tempName);
         }
-        catch (final IOException | RuntimeException ex)
+        else
         {
+            final Path temp = dir.resolve(tempName);
             try
             {
-                io.deleteIfExists(temp);
+                try (FileChannel channel = io.open(temp, CREATE_NEW_OPTIONS))
+                {
+                    writeTemp(channel, temp, src);
+                }
+                io.moveAtomically(temp, target);
             }
-            catch (final IOException | RuntimeException suppressed)
+            catch (final IOException | RuntimeException ex)
             {
-                ex.addSuppressed(suppressed);
+                try
+                {
+                    io.deleteIfExists(temp);
+                }
+                catch (final IOException | RuntimeException suppressed)
+                {
+                    ex.addSuppressed(suppressed);
+                }
+                throw ex;
             }
-            throw ex;
         }
         if (fsync)
         {
@@ -961,7 +1050,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
         }
         if (event.retried)
         {
-            resume(event.path);
+            endRetried(event);
         }
     }
 
@@ -1000,7 +1089,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
         }
         if (event.retried)
         {
-            resume(event.path);
+            endRetried(event);
         }
     }
 
@@ -1046,6 +1135,17 @@ final class WriteWorker implements EventHandler<WriteEvent>
             finalFailure(event, sequence, event.attempts, WriteEngine.closedException(event.path));
             return;
         }
+        final RetryEntry held = event.entry;
+        if (held != null)
+        {
+            // A republished message keeps its entry: its bytes are there already.
+            event.entry = null;
+            held.type = type;
+            held.attempts = attempts;
+            held.cause = cause;
+            handOff(held);
+            return;
+        }
         final RetryEntry entry = takeEntry();
         final int length = event.length;
         entry.ensureCapacity(length);
@@ -1082,9 +1182,11 @@ final class WriteWorker implements EventHandler<WriteEvent>
         int idle = 0;
         while ((entry = ctx.freeRetryEntries.poll()) == null)
         {
-            // Every retry slot is taken: wait (backpressure) but keep taking retries the agent could not republish
-            // into the full ring, which frees slots; this worker never waits for room in its own ring.
+            // Every retry slot is taken: wait (backpressure) but keep writing the retries the agent handed over,
+            // through the lane or into the ring ahead of this worker, which frees slots; this worker never waits
+            // for room in its own ring, nor for a message behind the one it is stuck on.
             processLane();
+            lookAhead();
             if (wakeAgent)
             {
                 wakeAgent = false;
@@ -1101,6 +1203,48 @@ final class WriteWorker implements EventHandler<WriteEvent>
         }
         ctx.counters.retryPending.getAndAdd(1);
         return entry;
+    }
+
+    /**
+     * Write the republished messages of this worker that the ring holds beyond the current sequence, as if they
+     * had come through the lane, and mark them done so the batch loop skips them. Safe for per-file order: while a
+     * file's retry is out, every newer write to it is set aside behind it.
+     */
+    private void lookAhead()
+    {
+        final long cursor = ring.getCursor();
+        long s = Math.max(lookAheadNext, currentSequence + 1);
+        while (s <= cursor && ring.isAvailable(s))
+        {
+            final WriteEvent event = ring.get(s);
+            if (event.kind != WriteEvent.KIND_MESSAGE)
+            {
+                s++;
+                continue;
+            }
+            final long last = s + event.slots - 1;
+            if (!ring.isAvailable(last))
+            {
+                break;
+            }
+            if (event.shard == shard && event.retried && !event.done && event.entry != null)
+            {
+                event.done = true;
+                final RetryEntry entry = event.entry;
+                event.entry = null;
+                try
+                {
+                    writeEntry(entry);
+                }
+                catch (final Throwable ex)
+                {
+                    ctx.counters.errors.increment();
+                    entryFailed(entry, ex);
+                }
+            }
+            s = last + 1;
+        }
+        lookAheadNext = s;
     }
 
     private void releaseHold(final Path path)
@@ -1193,15 +1337,31 @@ final class WriteWorker implements EventHandler<WriteEvent>
                 touchLru(h);
             }
             final ByteBuffer src = ByteBuffer.wrap(entry.data, 0, entry.length);
-            while (src.hasRemaining())
+            h.bytesDone = 0;
+            try
             {
-                io.write(h.channel, src);
-                localWriteCalls++;
+                drain(h, src, 0, entry.length);
+                if (fsync)
+                {
+                    io.force(h.channel, false);
+                    localForces++;
+                    if (h.created)
+                    {
+                        io.forceDirectory(h.target.toAbsolutePath().getParent());
+                        localForces++;
+                        h.created = false;
+                    }
+                }
             }
-            if (fsync)
+            catch (final IOException | RuntimeException ex)
             {
-                io.force(h.channel, false);
-                localForces++;
+                // Cut back what this attempt wrote, so that the next one does not leave a duplicate prefix.
+                cutBack(h, h.bytesDone, ex);
+                throw ex;
+            }
+            finally
+            {
+                h.bytesDone = 0;
             }
             localWritten++;
             localBytes += entry.length;
