@@ -24,6 +24,11 @@ final class FileHandle
     int tail = -1;
     int messages;
 
+    // The commit that last wrote (forced) this handle: a handle evicted and reused within one batch can be listed
+    // twice among the touched handles, and must still be written once.
+    long writeEpoch;
+    long forceEpoch;
+
     // Outcome of the commit of this batch.
     long bytesDone;
     Throwable failure;

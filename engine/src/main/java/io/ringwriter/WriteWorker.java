@@ -97,6 +97,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
     private long consumedThrough = -1;
     private long currentSequence = -1;
     private long lookAheadNext;
+    private long commitEpoch;
     private long tempCounter;
     private boolean wakeAgent;
 
@@ -615,18 +616,20 @@ final class WriteWorker implements EventHandler<WriteEvent>
      */
     private void commit(final FileHandle[] list, final int count)
     {
+        final long epoch = ++commitEpoch;
         for (int i = 0; i < count; i++)
         {
             final FileHandle h = list[i];
-            if (h.touched)
+            if (h.touched && h.writeEpoch != epoch)
             {
+                h.writeEpoch = epoch;
                 writeChain(h);
             }
         }
 
         if (fsync)
         {
-            forceAll(list, count);
+            forceAll(list, count, epoch);
         }
 
         final int start = outcomeCount;
@@ -765,12 +768,17 @@ final class WriteWorker implements EventHandler<WriteEvent>
         localWriteTimeNs += System.nanoTime() - start;
     }
 
-    private void forceAll(final FileHandle[] list, final int count)
+    private void forceAll(final FileHandle[] list, final int count, final long epoch)
     {
         for (int i = 0; i < count; i++)
         {
             final FileHandle h = list[i];
-            if (h.touched && h.bytesDone > 0)
+            if (!h.touched || h.forceEpoch == epoch)
+            {
+                continue;
+            }
+            h.forceEpoch = epoch;
+            if (h.bytesDone > 0)
             {
                 try
                 {
@@ -785,7 +793,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
                     h.wholeBatchFailed = true;
                 }
             }
-            if (h.touched && h.created && !h.wholeBatchFailed)
+            if (h.created && !h.wholeBatchFailed)
             {
                 final Path dir = h.target.toAbsolutePath().getParent();
                 if (dir != null)
