@@ -1,0 +1,199 @@
+package io.ringwriter;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A full ring: {@code tryWrite} refuses, {@code write} waits, {@code close()} drains it all. The ring is filled by
+ * holding its only worker at a gate in the file system layer, so "full" is exact, not a matter of timing.
+ */
+@ExtendWith(TestSupport.NoLeakedThreads.class)
+class BackpressureTest
+{
+    private static final int RING = 64;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldRefuseTryWriteWhileTheRingIsFullAndAcceptAgainAfter() throws Exception
+    {
+        final Path blocked = dir.resolve("blocked.log");
+        final Path other = dir.resolve("other.log");
+        final FaultyFileIo io = new FaultyFileIo();
+        final FaultyFileIo.Gate gate = io.block(FaultyFileIo.Op.WRITE, blocked);
+        try (WriteEngine engine = WriteEngine.builder().ringSize(RING).slotSize(16).workers(1).fileIo(io).build())
+        {
+            final StringBuilder expected = new StringBuilder("first|");
+            try
+            {
+                engine.write(blocked, TestSupport.ascii("first|"));
+                gate.awaitEntered();
+                // The worker holds sequence 0 in its batch: exactly RING - 1 more slots are free.
+                for (int i = 0; i < RING - 1; i++)
+                {
+                    final String text = "m" + i + "|";
+                    assertTrue(engine.tryWrite(i % 2 == 0 ? blocked : other, TestSupport.ascii(text)),
+                        "slot " + i + " of " + (RING - 1) + " must be accepted");
+                    if (i % 2 == 0)
+                    {
+                        expected.append(text);
+                    }
+                }
+                assertFalse(engine.tryWrite(other, TestSupport.ascii("refused|")), "the ring is full");
+                assertFalse(engine.tryWrite(blocked, TestSupport.ascii("refused|")), "still full");
+                assertEquals(0, engine.stats().ringFreeSlots(), "no free slot: " + engine.stats());
+                assertEquals(RING, engine.stats().published(), "refused writes are not published");
+            }
+            finally
+            {
+                gate.release();
+            }
+            TestSupport.flush(engine);
+            assertTrue(engine.tryWrite(other, TestSupport.ascii("after|")), "room again after the release");
+            TestSupport.flush(engine);
+
+            assertEquals(expected.toString(), TestSupport.readString(blocked));
+            final StringBuilder expectedOther = new StringBuilder();
+            for (int i = 1; i < RING - 1; i += 2)
+            {
+                expectedOther.append('m').append(i).append('|');
+            }
+            expectedOther.append("after|");
+            assertEquals(expectedOther.toString(), TestSupport.readString(other));
+            final EngineStats stats = engine.stats();
+            assertEquals(RING + 1, stats.published());
+            assertEquals(RING + 1, stats.written());
+            assertEquals(RING, stats.ringFreeSlots());
+            TestSupport.assertCountersAddUp(stats);
+        }
+    }
+
+    @Test
+    void shouldBlockWriteWhileTheRingIsFullAndGoOnWhenRoomComes() throws Exception
+    {
+        final Path blocked = dir.resolve("blocked.log");
+        final FaultyFileIo io = new FaultyFileIo();
+        final FaultyFileIo.Gate gate = io.block(FaultyFileIo.Op.WRITE, blocked);
+        try (WriteEngine engine = WriteEngine.builder().ringSize(RING).slotSize(16).workers(1).fileIo(io).build())
+        {
+            final CompletableFuture<Long> producer;
+            try
+            {
+                engine.write(blocked, TestSupport.ascii("0|"));
+                gate.awaitEntered();
+                for (int i = 1; i < RING; i++)
+                {
+                    engine.write(blocked, TestSupport.ascii(i + "|"));
+                }
+                producer = TestSupport.async("producer", () ->
+                {
+                    for (int i = RING; i < 3 * RING; i++)
+                    {
+                        engine.write(blocked, TestSupport.ascii(i + "|"));
+                    }
+                    return engine.stats().published();
+                });
+                // The producer cannot get a slot while the worker is held: the ring stays full.
+                assertEquals(0, engine.stats().ringFreeSlots());
+                assertFalse(producer.isDone(), "write must wait for room");
+            }
+            finally
+            {
+                gate.release();
+            }
+            assertEquals(3 * RING, (long)TestSupport.get(producer, "producer"));
+            TestSupport.flush(engine);
+            final StringBuilder expected = new StringBuilder();
+            for (int i = 0; i < 3 * RING; i++)
+            {
+                expected.append(i).append('|');
+            }
+            assertEquals(expected.toString(), TestSupport.readString(blocked));
+            assertEquals(3 * RING, engine.stats().written());
+        }
+    }
+
+    @Test
+    void shouldDrainAFullRingOnClose() throws Exception
+    {
+        final Path blocked = dir.resolve("blocked.log");
+        final Path[] others = {dir.resolve("a.log"), dir.resolve("b/b.log"), dir.resolve("c.log")};
+        final FaultyFileIo io = new FaultyFileIo();
+        final FaultyFileIo.Gate gate = io.block(FaultyFileIo.Op.WRITE, blocked);
+        final WriteEngine engine = WriteEngine.builder().ringSize(RING).slotSize(16).workers(1).fileIo(io).build();
+        try
+        {
+            final StringBuilder expectedBlocked = new StringBuilder("first|");
+            final StringBuilder[] expectedOthers = {new StringBuilder(), new StringBuilder(), new StringBuilder()};
+            final CompletableFuture<Boolean> closer;
+            try
+            {
+                engine.write(blocked, TestSupport.ascii("first|"));
+                gate.awaitEntered();
+                for (int i = 0; i < RING - 1; i++)
+                {
+                    final String text = "m" + i + "|";
+                    if (i % 4 == 3)
+                    {
+                        engine.write(blocked, TestSupport.ascii(text));
+                        expectedBlocked.append(text);
+                    }
+                    else
+                    {
+                        engine.write(others[i % 4], TestSupport.ascii(text));
+                        expectedOthers[i % 4].append(text);
+                    }
+                }
+                assertFalse(engine.tryWrite(blocked, TestSupport.ascii("refused|")), "the ring is full");
+
+                closer = TestSupport.async("closer", () ->
+                {
+                    engine.close();
+                    return true;
+                });
+                TestSupport.awaitUntil(engine::isClosed, () -> "close() has begun");
+                final IllegalStateException ex = assertThrows(IllegalStateException.class,
+                    () -> engine.write(blocked, TestSupport.ascii("late|")));
+                assertTrue(ex.getMessage().contains("closed"), ex.getMessage());
+                assertFalse(closer.isDone(), "close() waits for the ring to drain");
+            }
+            finally
+            {
+                gate.release();
+            }
+            assertTrue(TestSupport.get(closer, "close()"));
+
+            assertEquals(expectedBlocked.toString(), TestSupport.readString(blocked));
+            for (int i = 0; i < others.length; i++)
+            {
+                assertEquals(expectedOthers[i].toString(), TestSupport.readString(others[i]));
+            }
+            final EngineStats stats = engine.stats();
+            assertEquals(RING, stats.published());
+            assertEquals(RING, stats.written());
+            assertEquals(0, stats.openFiles(), "close() closes every handle");
+            TestSupport.assertCountersAddUp(stats);
+            assertTrue(Files.exists(blocked));
+
+            engine.close();
+            engine.close();
+            assertThrows(IllegalStateException.class, () -> engine.tryWrite(blocked, TestSupport.ascii("x")));
+        }
+        finally
+        {
+            gate.release();
+            engine.close();
+        }
+    }
+}
