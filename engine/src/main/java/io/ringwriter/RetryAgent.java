@@ -51,7 +51,14 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
     private static final class FileQueue
     {
         final ArrayDeque<RetryEntry> entries = new ArrayDeque<>();
-        boolean outstanding;
+        /**
+         * The file's write that is out (waiting on its backoff, or republished), or null.
+         */
+        RetryEntry outstanding;
+        /**
+         * True while {@link #outstanding} waits on its backoff timer (held here, not yet in the ring).
+         */
+        boolean waiting;
     }
 
     @SuppressWarnings("unchecked")
@@ -224,33 +231,35 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
             files.put(entry.path, queue);
         }
 
-        if (entry.type == RetryEntry.TYPE_FAILED)
+        if (entry.type == RetryEntry.TYPE_FAILED && queue.outstanding == entry)
         {
-            if (queue.outstanding)
+            // The write that was out came back failed again: it stays first, with the next backoff.
+            schedule(queue, entry);
+        }
+        else if (queue.outstanding == null && queue.entries.isEmpty())
+        {
+            if (entry.type == RetryEntry.TYPE_FAILED)
             {
-                // The head came back failed again: it stays first, with the next backoff.
-                queue.outstanding = false;
-                queue.entries.addFirst(entry);
+                schedule(queue, entry);
             }
             else
             {
-                queue.entries.addLast(entry);
-            }
-            if (queue.entries.peekFirst() == entry)
-            {
-                final long due = System.nanoTime() + ctx.retryPolicy.delayNs(entry.attempts);
-                timers.put(wheel.scheduleTimer(due), entry);
-                queue.outstanding = true;
+                queue.outstanding = entry;
+                ready.addLast(entry);
             }
         }
         else
         {
             queue.entries.addLast(entry);
-            if (!queue.outstanding && queue.entries.peekFirst() == entry)
-            {
-                release(queue);
-            }
         }
+    }
+
+    private void schedule(final FileQueue queue, final RetryEntry entry)
+    {
+        queue.outstanding = entry;
+        queue.waiting = true;
+        final long due = System.nanoTime() + ctx.retryPolicy.delayNs(entry.attempts);
+        timers.put(wheel.scheduleTimer(due), entry);
     }
 
     private void onResume(final Path path)
@@ -260,22 +269,22 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
         {
             return;
         }
-        queue.outstanding = false;
-        if (queue.entries.isEmpty())
+        queue.outstanding = null;
+        queue.waiting = false;
+        final RetryEntry next = queue.entries.pollFirst();
+        if (next == null)
         {
             files.remove(path);
         }
+        else if (next.type == RetryEntry.TYPE_FAILED)
+        {
+            schedule(queue, next);
+        }
         else
         {
-            release(queue);
+            queue.outstanding = next;
+            ready.addLast(next);
         }
-    }
-
-    private void release(final FileQueue queue)
-    {
-        final RetryEntry head = queue.entries.pollFirst();
-        queue.outstanding = true;
-        ready.addLast(head);
     }
 
     /**
@@ -288,9 +297,9 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
         {
             final RetryEntry entry = (RetryEntry)item;
             final FileQueue queue = files.get(entry.path);
-            if (queue != null && queue.entries.peekFirst() == entry)
+            if (queue != null && queue.outstanding == entry && queue.waiting)
             {
-                queue.entries.pollFirst();
+                queue.waiting = false;
                 ready.addLast(entry);
             }
         }
@@ -395,6 +404,13 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
         }
         for (final FileQueue queue : files.values())
         {
+            if (queue.outstanding != null && queue.waiting)
+            {
+                failClosed(queue.outstanding);
+                count++;
+            }
+            queue.outstanding = null;
+            queue.waiting = false;
             while ((entry = queue.entries.pollFirst()) != null)
             {
                 failClosed(entry);
