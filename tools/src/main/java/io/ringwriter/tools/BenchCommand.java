@@ -182,8 +182,27 @@ public final class BenchCommand implements Callable<Integer>
 
         final BenchRunner runner = new BenchRunner(
             new BenchRunner.Settings(data, repCount, warmupCount, threads, durability, messageSize, props), progress);
-        final List<BenchRunner.CaseResult> caseResults = new ArrayList<>();
         final long startNs = System.nanoTime();
+        final List<BenchRunner.CaseResult> caseResults = runSuite(runner, suite, warmFiles, warmOps, progress, data);
+        final long elapsedNs = System.nanoTime() - startNs;
+
+        final Map<String, Object> meta = meta(
+            repCount, warmupCount, threads, durability, data, results, fileSystem, load, props, runner, elapsedNs);
+        publish(new BenchReport(meta, caseResults), results, String.format(Locale.ROOT,
+            "ringwriter vs Files.write pool: us per file (median of %d, %d CPUs, durability %s)", repCount, cpus,
+            Converters.typed(durability)));
+        return 0;
+    }
+
+    private List<BenchRunner.CaseResult> runSuite(
+        final BenchRunner runner,
+        final List<BenchCase> suite,
+        final int warmFiles,
+        final int warmOps,
+        final Progress progress,
+        final Path data) throws IOException
+    {
+        final List<BenchRunner.CaseResult> caseResults = new ArrayList<>();
         try
         {
             if (warmOps > 0)
@@ -204,11 +223,16 @@ public final class BenchCommand implements Callable<Integer>
                 deleteTree(data);
             }
         }
-        final long elapsedNs = System.nanoTime() - startNs;
+        return caseResults;
+    }
 
-        final Map<String, Object> meta = meta(
-            repCount, warmupCount, threads, durability, data, results, fileSystem, load, props, runner, elapsedNs);
-        final BenchReport report = new BenchReport(meta, caseResults);
+    /**
+     * Write the results beside each other (table, JSON, CSV, chart) and print the chosen form and the paths.
+     */
+    private void publish(final BenchReport report, final Path results, final String chartTitle) throws IOException
+    {
+        final PrintWriter out = spec.commandLine().getOut();
+        final PrintWriter err = spec.commandLine().getErr();
         final Path md = results.resolve("bench.md");
         final Path jsonFile = results.resolve("bench.json");
         final Path csvFile = results.resolve("bench.csv");
@@ -217,9 +241,7 @@ public final class BenchCommand implements Callable<Integer>
         Files.writeString(md, report.text(), StandardCharsets.UTF_8);
         Files.writeString(jsonFile, report.json(), StandardCharsets.UTF_8);
         Files.writeString(csvFile, report.csv(), StandardCharsets.UTF_8);
-        final boolean charted = BenchChart.write(report, String.format(Locale.ROOT,
-            "ringwriter vs Files.write pool: us per file (median of %d, %d CPUs, durability %s)", repCount, cpus,
-            Converters.typed(durability)), png, svg);
+        final boolean charted = BenchChart.write(report, chartTitle, png, svg);
 
         final StringBuilder paths = new StringBuilder();
         paths.append("results: ").append(md).append(", ").append(jsonFile).append(", ").append(csvFile).append('\n');
@@ -228,7 +250,7 @@ public final class BenchCommand implements Callable<Integer>
         if (json || csv)
         {
             out.print(json ? report.json() : report.csv());
-            cmd.getErr().print(paths);
+            err.print(paths);
         }
         else
         {
@@ -237,8 +259,7 @@ public final class BenchCommand implements Callable<Integer>
             out.print(paths);
         }
         out.flush();
-        cmd.getErr().flush();
-        return 0;
+        err.flush();
     }
 
     private void checkArguments(final int repCount, final int warmupCount, final long messages)

@@ -50,6 +50,33 @@ class WriteCommandTest
     }
 
     @Test
+    void shouldWriteEveryFileExactlyOnceWhenOneBatchOutgrowsTheHandlePool() throws IOException
+    {
+        // One worker with 8 handles: a batch of 200 new files evicts handles it has touched in the same batch.
+        final List<String> args = new ArrayList<>(List.of(
+            "write", "--workers", "1", "--max-open-files", "8", "--message", "0123456789", "--to"));
+        for (int i = 0; i < 200; i++)
+        {
+            args.add(dir.resolve("f" + i).toString());
+        }
+
+        final CommandRunner.Result result = CommandRunner.run(args.toArray(new String[0]));
+
+        assertEquals(0, result.exitCode(), result::toString);
+        final List<String> wrong = new ArrayList<>();
+        for (int i = 0; i < 200; i++)
+        {
+            final String content = Files.readString(dir.resolve("f" + i));
+            if (!"0123456789".equals(content))
+            {
+                wrong.add("f" + i + " has " + content.length() + " bytes");
+            }
+        }
+        assertEquals(List.of(), wrong, "files whose content is not the 10-byte message once (" + wrong.size() +
+            " of 200)");
+    }
+
+    @Test
     void shouldWriteTextRecordsFromStdinInOrder() throws IOException
     {
         final Path a = dir.resolve("a.log");
