@@ -61,6 +61,8 @@ import java.util.concurrent.TimeUnit;
     })
 public final class BenchCommand implements Callable<Integer>
 {
+    private static final double SLOW_CREATE_US = 150.0;
+
     @Spec
     CommandSpec spec;
 
@@ -207,7 +209,13 @@ public final class BenchCommand implements Callable<Integer>
         {
             if (warmOps > 0)
             {
-                runner.warmUp(warmFiles, warmOps);
+                final double usPerFile = runner.warmUp(warmFiles, warmOps);
+                if (usPerFile > SLOW_CREATE_US)
+                {
+                    progress.note(String.format(Locale.ROOT, "bench: creating a file takes %.0f us here now " +
+                        "(about 20 to 40 us on an idle ext4 disk): a busy disk, or files deleted in the last minutes " +
+                        "(ext4 skips recently freed inodes); the ratios still compare like with like", usPerFile));
+                }
             }
             for (final BenchCase c : suite)
             {
@@ -219,7 +227,8 @@ public final class BenchCommand implements Callable<Integer>
             progress.finish();
             if (!keepFiles)
             {
-                progress.note("bench: deleting the written files in " + data);
+                progress.note("bench: deleting the written files in " + data + " (creates on this file system may " +
+                    "be slow for a few minutes after: ext4 skips recently freed inodes)");
                 deleteTree(data);
             }
         }

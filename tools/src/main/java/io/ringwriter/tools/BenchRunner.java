@@ -224,20 +224,25 @@ final class BenchRunner
      *
      * @param files      per operation.
      * @param operations per implementation.
+     * @return microseconds per file of the baseline's last warm-up operation: how fast this file system creates
+     * files right now.
      */
-    void warmUp(final int files, final int operations)
+    double warmUp(final int files, final int operations)
     {
         final BenchCase warm = new BenchCase("warm-up", BenchCase.Group.MANY_FILES, files, true, false, 0);
+        double baselineUsPerFile = 0;
         try (Workload workload = open(warm))
         {
             for (int i = 0; i < operations; i++)
             {
                 workload.ringwriter(dir(warm, i + "-ringwriter"), i == operations - 1);
                 listener.onOperation(warm, "op " + (i + 1) + "/" + operations);
-                workload.baseline(dir(warm, i + "-baseline"), i == operations - 1);
+                final Sample base = workload.baseline(dir(warm, i + "-baseline"), i == operations - 1);
                 listener.onOperation(warm, "op " + (i + 1) + "/" + operations);
+                baselineUsPerFile = base.ns() / 1e3 / files;
             }
         }
+        return baselineUsPerFile;
     }
 
     /**
