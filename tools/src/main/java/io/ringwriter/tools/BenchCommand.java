@@ -122,6 +122,9 @@ public final class BenchCommand implements Callable<Integer>
     @Mixin
     EngineOptions engineOptions;
 
+    private long measuredNs;
+    private long deletedNs;
+
     /**
      * Run the suite, print and write the results.
      *
@@ -184,12 +187,10 @@ public final class BenchCommand implements Callable<Integer>
 
         final BenchRunner runner = new BenchRunner(
             new BenchRunner.Settings(data, repCount, warmupCount, threads, durability, messageSize, props), progress);
-        final long startNs = System.nanoTime();
         final List<BenchRunner.CaseResult> caseResults = runSuite(runner, suite, warmFiles, warmOps, progress, data);
-        final long elapsedNs = System.nanoTime() - startNs;
 
         final Map<String, Object> meta = meta(
-            repCount, warmupCount, threads, durability, data, results, fileSystem, load, props, runner, elapsedNs);
+            repCount, warmupCount, threads, durability, data, results, fileSystem, load, props, runner);
         publish(new BenchReport(meta, caseResults), results, String.format(Locale.ROOT,
             "ringwriter vs Files.write pool: us per file (median of %d, %d CPUs, durability %s)", repCount, cpus,
             Converters.typed(durability)));
@@ -205,6 +206,7 @@ public final class BenchCommand implements Callable<Integer>
         final Path data) throws IOException
     {
         final List<BenchRunner.CaseResult> caseResults = new ArrayList<>();
+        final long startNs = System.nanoTime();
         try
         {
             if (warmOps > 0)
@@ -224,12 +226,15 @@ public final class BenchCommand implements Callable<Integer>
         }
         finally
         {
+            measuredNs = System.nanoTime() - startNs;
             progress.finish();
             if (!keepFiles)
             {
                 progress.note("bench: deleting the written files in " + data + " (creates on this file system may " +
                     "be slow for a few minutes after: ext4 skips recently freed inodes)");
+                final long deleteStartNs = System.nanoTime();
                 deleteTree(data);
+                deletedNs = System.nanoTime() - deleteStartNs;
             }
         }
         return caseResults;
@@ -345,8 +350,7 @@ public final class BenchCommand implements Callable<Integer>
         final String fileSystem,
         final String load,
         final Properties props,
-        final BenchRunner runner,
-        final long elapsedNs)
+        final BenchRunner runner)
     {
         final Map<String, Object> meta = Json.object();
         meta.put("date", Instant.now().toString());
@@ -369,7 +373,8 @@ public final class BenchCommand implements Callable<Integer>
         meta.put("allocation", runner.allocationSupported() ? BenchRunner.allocationMethod() : "not measured");
         meta.put("data", data + (keepFiles ? " (kept)" : " (deleted after the run)"));
         meta.put("results", results.toString());
-        meta.put("elapsed", String.format(Locale.ROOT, "%.1f s", elapsedNs / 1e9));
+        meta.put("elapsed", String.format(Locale.ROOT, "%.1f s measuring", measuredNs / 1e9) +
+            (keepFiles ? "" : String.format(Locale.ROOT, ", %.1f s deleting the files", deletedNs / 1e9)));
         return meta;
     }
 

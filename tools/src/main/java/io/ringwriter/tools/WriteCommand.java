@@ -154,10 +154,17 @@ public final class WriteCommand implements Callable<Integer>
         {
             if (to != null)
             {
+                final byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
+                if (bytes.length > engine.maxMessageLength())
+                {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--message is " + bytes.length +
+                        " bytes, more than the ring holds (ring size x slot size = " + engine.maxMessageLength() +
+                        "): raise --ring-size or --slot-size");
+                }
                 final BatchFuture future;
                 try
                 {
-                    future = engine.writeAll(to, message.getBytes(StandardCharsets.UTF_8), remaining(deadlineNs));
+                    future = engine.writeAll(to, bytes, remaining(deadlineNs));
                 }
                 catch (final IllegalArgumentException ex)
                 {

@@ -353,6 +353,7 @@ class WriteCommandTest
         "--ring-size 1000 --to x --message m            |ringSize",
         "--config /nonexistent/engine.properties --to x --message m|--config",
         "--root /nonexistent/root --to x --message m    |root",
+        "--ring-size 4 --slot-size 1 --to x --message 12345|--message",
     })
     void shouldExitTwoWithOneLineNamingTheBadArgument(final String args, final String named)
     {
