@@ -12,11 +12,11 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +24,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -62,6 +64,7 @@ import java.util.concurrent.TimeUnit;
 public final class BenchCommand implements Callable<Integer>
 {
     private static final double SLOW_CREATE_US = 150.0;
+    private static final int DELETE_THREADS = 8;
 
     @Spec
     CommandSpec spec;
@@ -426,31 +429,85 @@ public final class BenchCommand implements Callable<Integer>
         }
     }
 
+    /**
+     * Delete a directory tree, directories in parallel: on a busy disk one thread deleting a run's files (about
+     * 30,000 for --quick, 290,000 for the full suite) took longer than the run itself.
+     *
+     * @param root the tree; nothing happens when it does not exist.
+     * @throws IOException when something cannot be deleted.
+     */
     static void deleteTree(final Path root) throws IOException
     {
-        if (!Files.exists(root))
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS))
         {
             return;
         }
-        Files.walkFileTree(root, new SimpleFileVisitor<>()
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS))
         {
-            @Override
-            public FileVisitResult visitFile(final Path file, final BasicFileAttributes attrs) throws IOException
-            {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
+            Files.delete(root);
+            return;
+        }
+        final ForkJoinPool pool = new ForkJoinPool(DELETE_THREADS);
+        try
+        {
+            pool.invoke(new DeleteAction(root));
+        }
+        catch (final UncheckedIOException ex)
+        {
+            throw ex.getCause();
+        }
+        finally
+        {
+            pool.shutdown();
+        }
+    }
 
-            @Override
-            public FileVisitResult postVisitDirectory(final Path d, final IOException ex) throws IOException
+    /**
+     * Deletes the files of one directory, forks one action per subdirectory, then deletes the directory.
+     */
+    private static final class DeleteAction extends RecursiveAction
+    {
+        private static final long serialVersionUID = 1L;
+
+        private final transient Path dir;
+
+        DeleteAction(final Path dir)
+        {
+            this.dir = dir;
+        }
+
+        @Override
+        protected void compute()
+        {
+            final List<DeleteAction> subdirs = new ArrayList<>();
+            try
             {
-                if (ex != null)
+                try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir))
                 {
-                    throw ex;
+                    for (final Path entry : entries)
+                    {
+                        if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS))
+                        {
+                            final DeleteAction action = new DeleteAction(entry);
+                            action.fork();
+                            subdirs.add(action);
+                        }
+                        else
+                        {
+                            Files.delete(entry);
+                        }
+                    }
                 }
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
+                for (final DeleteAction action : subdirs)
+                {
+                    action.join();
+                }
+                Files.delete(dir);
             }
-        });
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException(ex);
+            }
+        }
     }
 }
