@@ -145,35 +145,44 @@ final class EngineCounters implements AutoCloseable
         return counter;
     }
 
+    /**
+     * Map a fresh file and rename it over the counters file: a reader that still maps the previous file keeps a
+     * valid mapping of the old one instead of seeing it shrink under it.
+     */
     private static MappedByteBuffer mapFile(final Path file)
     {
+        final Path absolute = file.toAbsolutePath();
+        final Path temp = absolute.resolveSibling(absolute.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try
         {
-            final Path parent = file.toAbsolutePath().getParent();
+            final Path parent = absolute.getParent();
             if (parent != null)
             {
                 java.nio.file.Files.createDirectories(parent);
             }
-            try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw");
+            final MappedByteBuffer mapped;
+            try (RandomAccessFile raf = new RandomAccessFile(temp.toFile(), "rw");
                 FileChannel channel = raf.getChannel())
             {
-                channel.truncate(0);
                 raf.setLength(CountersDescriptor.FILE_LENGTH);
-                return channel.map(FileChannel.MapMode.READ_WRITE, 0, CountersDescriptor.FILE_LENGTH);
+                mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, CountersDescriptor.FILE_LENGTH);
             }
+            java.nio.file.Files.move(temp, absolute, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return mapped;
         }
         catch (final IOException ex)
         {
+            try
+            {
+                java.nio.file.Files.deleteIfExists(temp);
+            }
+            catch (final IOException suppressed)
+            {
+                ex.addSuppressed(suppressed);
+            }
             throw new IllegalArgumentException("countersFile cannot be mapped: countersFile=" + file, ex);
         }
-    }
-
-    EngineStats snapshot(final long ringFree)
-    {
-        return new EngineStats(
-            published.get(), written.get(), failed.get(), timedOut.get(), cancelled.get(), retried.get(),
-            bytesWritten.get(), batches.get(), openFiles.get(), ringFree, retryPending.get(), writeCalls.get(),
-            forces.get(), batchSizeMax.get());
     }
 
     /**
