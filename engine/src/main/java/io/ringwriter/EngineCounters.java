@@ -152,7 +152,8 @@ final class EngineCounters implements AutoCloseable
     private static MappedByteBuffer mapFile(final Path file)
     {
         final Path absolute = file.toAbsolutePath();
-        final Path temp = absolute.resolveSibling(absolute.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        final Path temp = absolute.resolveSibling(
+            absolute.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try
         {
             final Path parent = absolute.getParent();
@@ -183,6 +184,14 @@ final class EngineCounters implements AutoCloseable
             }
             throw new IllegalArgumentException("countersFile cannot be mapped: countersFile=" + file, ex);
         }
+    }
+
+    EngineStats snapshot(final long ringFree)
+    {
+        return new EngineStats(
+            published.get(), written.get(), failed.get(), timedOut.get(), cancelled.get(), retried.get(),
+            bytesWritten.get(), batches.get(), openFiles.get(), ringFree, retryPending.get(), writeCalls.get(),
+            forces.get(), batchSizeMax.get());
     }
 
     /**
