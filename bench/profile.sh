@@ -45,9 +45,10 @@ mkdir -p "$DATA"
 
 run() {
     local event="$1"
-    local extra=""
+    # 1 ms sampling for time events (async-profiler's default is 10 ms: too few samples in a short JMH run).
+    local extra=";interval=1000000"
     if [[ "$event" == "alloc" ]]; then
-        extra=";alloc=512"
+        extra=";interval=${ALLOC_INTERVAL:-16384}"
     fi
     java -jar "$JAR" "$REGEX" \
         -jvmArgsAppend "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED -Dringwriter.bench.dir=$DATA -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints" \

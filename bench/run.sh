@@ -119,7 +119,7 @@ jmh() {
         log "FAILURE in $id: see $OUT/$id.log"
         { echo "== $id"; grep -A3 "<failure>" "$OUT/$id.log"; } >> "$OUT/failures.txt"
     fi
-    grep -E "^[A-Za-z]+Benchmark\.[A-Za-z]+ " "$OUT/$id.log" | sed "s/^/    /" || true
+    grep -E "^[A-Za-z0-9]+Benchmark\.[A-Za-z]+ " "$OUT/$id.log" | sed "s/^/    /" || true
 }
 
 MANY_REGEX='(ManyFilesBenchmark|FilesWriteBaselineBenchmark|CreateTempFileBaselineBenchmark|FileChannelLoopBenchmark)\.'
@@ -163,6 +163,11 @@ for size in $SIZES; do
     log "  size=$size"
     jmh "floor-$size" 'FileChannelFloorBenchmark\.' -p size="$size" "${STREAM_ITER[@]}"
     jmh "stream-$size" 'StreamingBenchmark\.' -p size="$size" "${STREAM_CASES[@]}" "${STREAM_ITER[@]}"
+    if [[ "$size" == 64 ]]; then
+        # The same one-file case with one worker: the second worker of the default only scans the ring.
+        jmh "stream-$size-w1" 'StreamingBenchmark\.' -p size="$size" -p files=1 -p durability=NONE -p workers=1 \
+            "${STREAM_ITER[@]}"
+    fi
     jmh "log4j-$size" 'Log4jAsyncBenchmark\.' -p size="$size" "${STREAM_ITER[@]}"
     if [[ "$QUICK" == 1 ]]; then
         jmh "chronicle-$size" 'ChronicleQueueBenchmark\.oneProducer' -p size="$size" "${STREAM_ITER[@]}"
@@ -185,6 +190,7 @@ if [[ "$QUICK" == 1 ]]; then
     jmh "handoff" 'RingHandoffBenchmark\.' -p waitStrategy=SLEEPING -wi 1 -w 300ms -i 2 -r 300ms
 else
     jmh "handoff" 'RingHandoffBenchmark\.' -wi 2 -w 300ms -i 3 -r 500ms
+    jmh "handoff-w1" 'RingHandoffBenchmark\.' -p waitStrategy=SLEEPING,BUSY_SPIN -p workers=1 -wi 2 -w 300ms -i 3 -r 500ms
 fi
 
 log "report"

@@ -62,7 +62,7 @@ public class LatencyBenchmark
     /**
      * How often the producer looks at the file size, at most.
      */
-    static final long POLL_NS = 2_000;
+    static final long POLL_NS = 10_000;
 
     /**
      * Under FSYNC, one message in this many is submitted with a future to time it to durable.
