@@ -64,6 +64,7 @@ fi
     echo "fs:        $(df -T "$DATA" | awk 'NR==2 {print $2 " on " $1}')"
     echo "java:      $(java -version 2>&1 | head -1)"
     echo "commit:    $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO" diff --quiet 2>/dev/null || echo ' (with local changes)')"
+    echo "engine:    $(git -C "$REPO" diff --quiet -- engine/src/main 2>/dev/null && echo "as committed" || echo "with uncommitted changes: $(git -C "$REPO" diff --stat -- engine/src/main | tail -1)")"
     echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at start"
     echo "run dir:   $OUT"
 } > "$OUT/machine.txt"

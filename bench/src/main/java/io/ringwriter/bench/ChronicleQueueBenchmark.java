@@ -94,6 +94,8 @@ public class ChronicleQueueBenchmark
     @TearDown(Level.Iteration)
     public void tearDownIteration()
     {
+        // JMH runs this on whichever benchmark thread ends the iteration; the tailer is used by one thread at a time.
+        tailer.singleThreadedCheckReset();
         long bytes = 0;
         while (true)
         {
@@ -115,6 +117,7 @@ public class ChronicleQueueBenchmark
     @TearDown(Level.Trial)
     public void tearDown()
     {
+        tailer.singleThreadedCheckReset();
         tailer.close();
         queue.close();
     }

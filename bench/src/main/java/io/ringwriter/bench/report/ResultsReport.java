@@ -333,6 +333,7 @@ public final class ResultsReport
             .append("(all rounds pooled). Ratios > 1 mean ringwriter is faster. Absolute figures on these shared ")
             .append("2-vCPU machines are context only: read the ratios.\n\n");
         machine();
+        validity();
         targets();
         seedTables();
         chart(chart);
@@ -356,6 +357,34 @@ public final class ResultsReport
             md.append(Files.readString(machine, StandardCharsets.UTF_8).trim()).append('\n');
         }
         md.append("```\n\n");
+    }
+
+    /**
+     * Compare the C limit of this run with its reference on these machines (shared/BENCHMARKING.md): when file
+     * creation itself is much slower, the file system or the CPUs were disturbed and the many-files ratios say little.
+     */
+    private void validity()
+    {
+        final double[][] reference = {{100, 1, 20.2}, {100, 2, 12.2}, {1000, 1, 25.0}, {1000, 2, 19.1},
+            {5000, 1, 23.7}, {5000, 2, 17.7}};
+        final List<String> off = new ArrayList<>();
+        for (final double[] ref : reference)
+        {
+            final double measured = c((int)ref[0], (int)ref[1]);
+            if (!Double.isNaN(measured) && measured > 2 * ref[2])
+            {
+                off.add(String.format(Locale.ROOT, "N=%d T=%d: %.1f us/file (reference %.1f)", (int)ref[0],
+                    (int)ref[1], measured, ref[2]));
+            }
+        }
+        if (!off.isEmpty())
+        {
+            md.append("> **Caution: the C limit ran more than 2x slower than its reference on these machines** (")
+                .append(String.join("; ", off)).append("). File creation itself was disturbed in this run (other ")
+                .append("work on the machine; on ext4 without a journal, files deleted by others in the last minutes ")
+                .append("make every create scan past them). The many-files figures below are not a measurement of ")
+                .append("the writers: compare them only within one row, and repeat on a quiet machine.\n\n");
+        }
     }
 
     private void seedTables()
