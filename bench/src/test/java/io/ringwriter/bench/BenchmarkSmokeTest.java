@@ -33,7 +33,7 @@ class BenchmarkSmokeTest
     void shouldRunEveryBenchmarkOnceWithOneShortIteration() throws Exception
     {
         final Options options = new OptionsBuilder()
-            .include("io\\.ringwriter\\.bench\\.[A-Za-z]+Benchmark\\.")
+            .include("io\\.ringwriter\\.bench\\.[A-Za-z0-9]+Benchmark\\.")
             .param("files", "16")
             .param("retries", "on")
             .param("size", "64")
