@@ -1,0 +1,943 @@
+package io.ringwriter.bench.report;
+
+import io.ringwriter.bench.Streams;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Writes {@code bench/RESULTS.md} and the us-per-file chart from one run's directory, as {@code bench/run.sh}
+ * leaves it: JMH result files ({@code jmh-*.json}; several rounds of the same benchmark are pooled, and every figure
+ * is the median over all their iterations), the C limit's output ({@code fsbench.txt}), the latency percentiles
+ * ({@code latency-*.txt}), the JMH logs ({@code *.log}, for loss lines) and {@code machine.txt}.
+ * <p>
+ * Usage: {@code java -cp benchmarks.jar io.ringwriter.bench.report.ResultsReport RUN_DIR RESULTS.md CHART.png}
+ */
+public final class ResultsReport
+{
+    private static final int[] MANY = {100, 200, 300, 400, 500, 600, 700, 800, 900, 1000};
+    private static final int[] BATCHES = {1500, 3000, 5000};
+
+    /** The Go package's published BenchmarkManyFiles, ns per op (retries on, 64-core EPYC). */
+    private static final Map<Integer, Double> GO_MANY_NS = mapOf(
+        100, 1_200_235, 200, 2_112_088, 300, 3_325_674, 400, 5_329_995, 500, 4_968_137,
+        600, 7_827_777, 700, 7_628_838, 800, 9_030_962, 900, 11_757_483, 1000, 12_461_167);
+    /** Its published B/op for the same. */
+    private static final Map<Integer, Double> GO_MANY_BYTES = mapOf(
+        100, 459_443, 200, 916_682, 300, 1_374_534, 400, 1_834_025, 500, 2_293_018,
+        600, 2_753_999, 700, 3_214_415, 800, 3_676_236, 900, 4_139_196, 1000, 4_595_667);
+    /** Its published TestNoRetriesManyFilesBenchmark, us per file. */
+    private static final Map<Integer, Double> GO_NORETRY_US = mapOf(
+        100, 10, 200, 10, 300, 10, 400, 10, 500, 10, 600, 12, 700, 11, 800, 12.5, 900, 12, 1000, 14);
+    /** Its published TestBatching, us per file. */
+    private static final Map<Integer, Double> GO_BATCH_US = mapOf(1500, 17, 3000, 37, 5000, 67);
+    /** The Go package run on these machines (shared/BENCHMARKING.md), us per file. */
+    private static final Map<Integer, Double> GO_HERE_US = mapOf(
+        2, 41.8, 100, 20, 1000, 31, 1500, 31, 3000, 137, 5000, 193);
+
+    private final Path runDir;
+    private final Map<String, Result> results = new TreeMap<>();
+    private final Map<String, List<Double>> cLimit = new TreeMap<>();
+    private final List<String> losses = new ArrayList<>();
+    private final List<String[]> latency = new ArrayList<>();
+    private final StringBuilder md = new StringBuilder();
+    private final List<String[]> targets = new ArrayList<>();
+
+    /**
+     * One benchmark and parameter set, pooled over rounds.
+     */
+    static final class Result
+    {
+        final String benchmark;
+        final Map<String, String> params;
+        final int threads;
+        String unit;
+        final List<Double> raw = new ArrayList<>();
+        final Map<String, List<Double>> secondary = new LinkedHashMap<>();
+
+        Result(final String benchmark, final Map<String, String> params, final int threads)
+        {
+            this.benchmark = benchmark;
+            this.params = params;
+            this.threads = threads;
+        }
+
+        double median()
+        {
+            return ResultsReport.median(raw);
+        }
+
+        double secondaryMedian(final String name)
+        {
+            final List<Double> values = secondary.get(name);
+            return values == null ? Double.NaN : ResultsReport.median(values);
+        }
+
+        double secondarySum(final String name)
+        {
+            final List<Double> values = secondary.get(name);
+            return values == null ? Double.NaN : values.stream().mapToDouble(Double::doubleValue).sum();
+        }
+    }
+
+    private ResultsReport(final Path runDir)
+    {
+        this.runDir = runDir;
+    }
+
+    /**
+     * @param args run directory, RESULTS.md path, chart path.
+     * @throws IOException when a file cannot be read or written.
+     */
+    public static void main(final String[] args) throws IOException
+    {
+        if (args.length < 2)
+        {
+            System.err.println("usage: ResultsReport RUN_DIR RESULTS.md [CHART.png]");
+            System.exit(2);
+        }
+        System.setProperty("java.awt.headless", "true");
+        final Path out = Path.of(args[1]);
+        final Path chart = args.length > 2 ? Path.of(args[2]) : out.resolveSibling("results-us-per-file.png");
+        final ResultsReport report = new ResultsReport(Path.of(args[0]));
+        report.load();
+        report.write(out, chart);
+        System.out.println("wrote " + out + " and " + chart);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Loading
+    // ---------------------------------------------------------------------------------------------------------------
+
+    @SuppressWarnings("unchecked")
+    private void load() throws IOException
+    {
+        for (final Path file : list("jmh-", ".json"))
+        {
+            final String text = Files.readString(file, StandardCharsets.UTF_8).trim();
+            if (text.isEmpty())
+            {
+                continue;
+            }
+            for (final Object o : (List<Object>)Json.parse(text))
+            {
+                final Map<String, Object> r = (Map<String, Object>)o;
+                final String benchmark = shortName((String)r.get("benchmark"));
+                final Map<String, String> params = new TreeMap<>();
+                final Object p = r.get("params");
+                if (p != null)
+                {
+                    ((Map<String, Object>)p).forEach((k, v) -> params.put(k, String.valueOf(v)));
+                }
+                final int threads = (int)Json.number(r.get("threads"));
+                final String key = key(benchmark, params);
+                final Result result = results.computeIfAbsent(key, (k) -> new Result(benchmark, params, threads));
+                final Map<String, Object> primary = (Map<String, Object>)r.get("primaryMetric");
+                result.unit = (String)primary.get("scoreUnit");
+                result.raw.addAll(flatten(primary.get("rawData")));
+                final Map<String, Object> secondary = (Map<String, Object>)r.get("secondaryMetrics");
+                if (secondary != null)
+                {
+                    for (final Map.Entry<String, Object> e : secondary.entrySet())
+                    {
+                        final Map<String, Object> metric = (Map<String, Object>)e.getValue();
+                        result.secondary.computeIfAbsent(e.getKey(), (k) -> new ArrayList<>())
+                            .addAll(flatten(metric.get("rawData")));
+                    }
+                }
+            }
+        }
+
+        final Pattern summary = Pattern.compile(
+            "SUMMARY create N=(\\d+) T=(\\d+) msg=\\d+(\\S*) median=([0-9.]+)");
+        final Pattern stream = Pattern.compile(
+            "SUMMARY stream T=(\\d+) msgs=\\d+ mode=(\\w+) msgs/s median=([0-9.]+)");
+        for (final Path file : list("fsbench", ".txt"))
+        {
+            for (final String line : Files.readAllLines(file, StandardCharsets.UTF_8))
+            {
+                final Matcher m = summary.matcher(line);
+                if (m.find() && m.group(3).isEmpty())
+                {
+                    cLimit.computeIfAbsent("create-" + m.group(1) + "-" + m.group(2), (k) -> new ArrayList<>())
+                        .add(Double.parseDouble(m.group(4)) / 1000.0);
+                }
+                final Matcher s = stream.matcher(line);
+                if (s.find())
+                {
+                    cLimit.computeIfAbsent("stream-" + s.group(1) + "-" + s.group(2), (k) -> new ArrayList<>())
+                        .add(Double.parseDouble(s.group(3)));
+                }
+            }
+        }
+
+        for (final Path file : list("", ".log"))
+        {
+            for (final String line : Files.readAllLines(file, StandardCharsets.UTF_8))
+            {
+                final int at = line.indexOf("RINGWRITER-BENCH-LOSS");
+                if (at >= 0)
+                {
+                    losses.add(line.substring(at + "RINGWRITER-BENCH-LOSS ".length()).replace("io.ringwriter.bench.", ""));
+                }
+            }
+        }
+
+        for (final Path file : list("latency-", ".txt"))
+        {
+            for (final String line : Files.readAllLines(file, StandardCharsets.UTF_8))
+            {
+                if (line.startsWith("RINGWRITER-BENCH-LATENCY"))
+                {
+                    latency.add(line.substring("RINGWRITER-BENCH-LATENCY ".length()).split(" "));
+                }
+            }
+        }
+    }
+
+    private List<Path> list(final String prefix, final String suffix) throws IOException
+    {
+        if (!Files.isDirectory(runDir))
+        {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(runDir))
+        {
+            return files.filter((p) ->
+            {
+                final String name = p.getFileName().toString();
+                return name.startsWith(prefix) && name.endsWith(suffix);
+            }).sorted().collect(Collectors.toList());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Double> flatten(final Object rawData)
+    {
+        final List<Double> values = new ArrayList<>();
+        if (rawData instanceof List)
+        {
+            for (final Object fork : (List<Object>)rawData)
+            {
+                if (fork instanceof List)
+                {
+                    for (final Object v : (List<Object>)fork)
+                    {
+                        values.add(Json.number(v));
+                    }
+                }
+            }
+        }
+        return values;
+    }
+
+    private static String shortName(final String benchmark)
+    {
+        final String[] parts = benchmark.split("\\.");
+        return parts.length >= 2 ? parts[parts.length - 2] + "." + parts[parts.length - 1] : benchmark;
+    }
+
+    private static String key(final String benchmark, final Map<String, String> params)
+    {
+        return benchmark + params;
+    }
+
+    private Result find(final String benchmark, final String... params)
+    {
+        Result best = null;
+        outer:
+        for (final Result r : results.values())
+        {
+            if (!r.benchmark.equals(benchmark))
+            {
+                continue;
+            }
+            for (int i = 0; i < params.length; i += 2)
+            {
+                if (!params[i + 1].equals(r.params.get(params[i])))
+                {
+                    continue outer;
+                }
+            }
+            best = r;
+        }
+        return best;
+    }
+
+    /** us per file of a many-files benchmark, or NaN. */
+    private double usPerFile(final String benchmark, final int files, final String... extra)
+    {
+        final String[] params = new String[extra.length + 2];
+        params[0] = "files";
+        params[1] = Integer.toString(files);
+        System.arraycopy(extra, 0, params, 2, extra.length);
+        final Result r = find(benchmark, params);
+        return r == null ? Double.NaN : r.median() / files;
+    }
+
+    private double bytesPerFile(final String benchmark, final int files, final String... extra)
+    {
+        final String[] params = new String[extra.length + 2];
+        params[0] = "files";
+        params[1] = Integer.toString(files);
+        System.arraycopy(extra, 0, params, 2, extra.length);
+        final Result r = find(benchmark, params);
+        if (r == null)
+        {
+            return Double.NaN;
+        }
+        return r.secondarySum("allocBytes") / r.secondarySum("filesWritten");
+    }
+
+    private double gcBytesPerOp(final Result r)
+    {
+        return r == null ? Double.NaN : r.secondaryMedian("gc.alloc.rate.norm");
+    }
+
+    private double c(final int files, final int threads)
+    {
+        final List<Double> values = cLimit.get("create-" + files + "-" + threads);
+        return values == null ? Double.NaN : median(values);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Writing
+    // ---------------------------------------------------------------------------------------------------------------
+
+    private void write(final Path out, final Path chart) throws IOException
+    {
+        md.append("# ringwriter benchmark results\n\n");
+        md.append("Written by `bench/run.sh` (`io.ringwriter.bench.report.ResultsReport`) from one run: every figure ")
+            .append("below was measured in that run, side by side, unless it is marked as the Go package's ")
+            .append("*published* figure (its README, a 64-core EPYC) or as measured *here* earlier ")
+            .append("(shared/BENCHMARKING.md). Figures are medians over all measured iterations ")
+            .append("(all rounds pooled). Ratios > 1 mean ringwriter is faster. Absolute figures on these shared ")
+            .append("2-vCPU machines are context only: read the ratios.\n\n");
+        machine();
+        validity();
+        targets();
+        seedTables();
+        chart(chart);
+        md.append("![us per file against files](").append(chart.getFileName()).append(")\n\n");
+        twoFiles();
+        bigBatch();
+        streaming();
+        latencyTable();
+        handoff();
+        failures();
+        notes();
+        Files.writeString(out, md.toString(), StandardCharsets.UTF_8);
+    }
+
+    private void machine() throws IOException
+    {
+        md.append("## Machine and run\n\n```\n");
+        final Path machine = runDir.resolve("machine.txt");
+        if (Files.exists(machine))
+        {
+            md.append(Files.readString(machine, StandardCharsets.UTF_8).trim()).append('\n');
+        }
+        md.append("```\n\n");
+    }
+
+    /**
+     * Compare the C limit of this run with its reference on these machines (shared/BENCHMARKING.md): when file
+     * creation itself is much slower, the file system or the CPUs were disturbed and the many-files ratios say little.
+     */
+    private void validity()
+    {
+        final double[][] reference = {{100, 1, 20.2}, {100, 2, 12.2}, {1000, 1, 25.0}, {1000, 2, 19.1},
+            {5000, 1, 23.7}, {5000, 2, 17.7}};
+        final List<String> off = new ArrayList<>();
+        for (final double[] ref : reference)
+        {
+            final double measured = c((int)ref[0], (int)ref[1]);
+            if (!Double.isNaN(measured) && measured > 2 * ref[2])
+            {
+                off.add(String.format(Locale.ROOT, "N=%d T=%d: %.1f us/file (reference %.1f)", (int)ref[0],
+                    (int)ref[1], measured, ref[2]));
+            }
+        }
+        if (!off.isEmpty())
+        {
+            md.append("> **Caution: the C limit ran more than 2x slower than its reference on these machines** (")
+                .append(String.join("; ", off)).append("). File creation itself was disturbed in this run (other ")
+                .append("work on the machine; on ext4 without a journal, files deleted by others in the last minutes ")
+                .append("make every create scan past them). The many-files figures below are not a measurement of ")
+                .append("the writers: compare them only within one row, and repeat on a quiet machine.\n\n");
+        }
+    }
+
+    private void seedTables()
+    {
+        md.append("## The seed's table, case for case (64-byte message per file)\n\n");
+        md.append("### Go package's workload: files exist; open, write, close (retries on)\n\n");
+        md.append("| files | Go published us/file | Go here us/file | ringwriter us/file | vs Go published | ")
+            .append("vs Go here | Files.write pool us/file | FileChannel loop us/file | ringwriter B/file | ")
+            .append("Go published B/file |\n");
+        md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (final int n : concat(new int[]{2}, MANY, BATCHES))
+        {
+            final double goPub = n <= 1000 && n >= 100 ? GO_MANY_NS.get(n) / 1000.0 / n :
+                GO_BATCH_US.getOrDefault(n, n == 2 ? 82.486 / 2 : Double.NaN);
+            final double goHere = GO_HERE_US.getOrDefault(n, Double.NaN);
+            final double rw = usPerFile("ManyFilesBenchmark.existing", n, "retries", "on");
+            if (Double.isNaN(rw))
+            {
+                continue;
+            }
+            md.append(row(Integer.toString(n), f(goPub), f(goHere), f(rw), x(goPub / rw), x(goHere / rw),
+                f(usPerFile("FilesWriteBaselineBenchmark.existing", n)),
+                f(usPerFile("FileChannelLoopBenchmark.existing", n)),
+                f0(bytesPerFile("ManyFilesBenchmark.existing", n, "retries", "on")),
+                f0(n >= 100 && n <= 1000 ? GO_MANY_BYTES.get(n) / n : n == 2 ? 12192 / 2.0 : Double.NaN)));
+        }
+        md.append("\n(1500, 3000, 5000: the seed's TestBatching; 2: BenchmarkWriter, per file.)\n\n");
+
+        md.append("### End to end: create, write, close into a fresh directory (retries on)\n\n");
+        md.append("| files | C 1 thread us/file | C 2 threads us/file | ringwriter us/file | ringwriter / C 2T | ")
+            .append("Files.write pool | createTempFile pool | FileChannel loop | vs Files.write | ")
+            .append("vs createTempFile | vs FileChannel loop | ringwriter B/file |\n");
+        md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (final int n : concat(new int[]{2}, MANY, BATCHES))
+        {
+            final double rw = usPerFile("ManyFilesBenchmark.endToEnd", n, "retries", "on");
+            final double fw = usPerFile("FilesWriteBaselineBenchmark.endToEnd", n);
+            final double ct = usPerFile("CreateTempFileBaselineBenchmark.endToEnd", n);
+            final double fc = usPerFile("FileChannelLoopBenchmark.endToEnd", n);
+            if (Double.isNaN(rw))
+            {
+                continue;
+            }
+            md.append(row(Integer.toString(n), f(c(n, 1)), f(c(n, 2)), f(rw), r2(rw / c(n, 2)), f(fw), f(ct), f(fc),
+                x(fw / rw), x(ct / rw), x(fc / rw), f0(bytesPerFile("ManyFilesBenchmark.endToEnd", n, "retries", "on"))));
+        }
+        md.append('\n');
+
+        md.append("### Retries off (the seed's TestNoRetriesManyFilesBenchmark)\n\n");
+        md.append("| files | Go published us/file | ringwriter existing, off | existing, on | on / off | ")
+            .append("end to end, off | end to end, on | on / off |\n");
+        md.append("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (final int n : MANY)
+        {
+            final double eOff = usPerFile("ManyFilesBenchmark.existing", n, "retries", "off");
+            final double eOn = usPerFile("ManyFilesBenchmark.existing", n, "retries", "on");
+            final double tOff = usPerFile("ManyFilesBenchmark.endToEnd", n, "retries", "off");
+            final double tOn = usPerFile("ManyFilesBenchmark.endToEnd", n, "retries", "on");
+            if (Double.isNaN(eOff) && Double.isNaN(tOff))
+            {
+                continue;
+            }
+            md.append(row(Integer.toString(n), f(GO_NORETRY_US.get(n)), f(eOff), f(eOn), r2(eOn / eOff), f(tOff), f(tOn),
+                r2(tOn / tOff)));
+        }
+        md.append('\n');
+    }
+
+    private void chart(final Path chart) throws IOException
+    {
+        final XYChart xy = new XYChartBuilder().width(1000).height(620)
+            .title("One 64-byte message per file: us per file against files").xAxisTitle("files per operation")
+            .yAxisTitle("us per file").build();
+        xy.getStyler().setXAxisLogarithmic(true);
+        xy.getStyler().setYAxisLogarithmic(true);
+        xy.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        final int[] all = concat(new int[]{2}, MANY, BATCHES);
+        int count = 0;
+        count += series(xy, "ringwriter end to end", all, (n) -> usPerFile("ManyFilesBenchmark.endToEnd", n, "retries", "on"));
+        count += series(xy, "ringwriter existing files", all,
+            (n) -> usPerFile("ManyFilesBenchmark.existing", n, "retries", "on"));
+        count += series(xy, "C limit, 2 threads", all, (n) -> c(n, 2));
+        count += series(xy, "C limit, 1 thread", all, (n) -> c(n, 1));
+        count += series(xy, "Files.write pool", all, (n) -> usPerFile("FilesWriteBaselineBenchmark.endToEnd", n));
+        count += series(xy, "createTempFile pool", all, (n) -> usPerFile("CreateTempFileBaselineBenchmark.endToEnd", n));
+        count += series(xy, "FileChannel loop", all, (n) -> usPerFile("FileChannelLoopBenchmark.endToEnd", n));
+        count += series(xy, "Go published", all, (n) -> n >= 100 && n <= 1000 ? GO_MANY_NS.get(n) / 1000.0 / n :
+            GO_BATCH_US.getOrDefault(n, n == 2 ? 82.486 / 2 : Double.NaN));
+        count += series(xy, "Go measured here", all, (n) -> GO_HERE_US.getOrDefault(n, Double.NaN));
+        if (count > 0)
+        {
+            javax.imageio.ImageIO.write(BitmapEncoder.getBufferedImage(xy), "png", chart.toFile());
+        }
+    }
+
+    private static int series(final XYChart xy, final String name, final int[] xs, final Function<Integer, Double> f)
+    {
+        final List<Double> x = new ArrayList<>();
+        final List<Double> y = new ArrayList<>();
+        for (final int n : xs)
+        {
+            final double v = f.apply(n);
+            if (!Double.isNaN(v) && v > 0)
+            {
+                x.add((double)n);
+                y.add(v);
+            }
+        }
+        if (x.isEmpty())
+        {
+            return 0;
+        }
+        xy.addSeries(name, x, y).setMarker(SeriesMarkers.CIRCLE);
+        return 1;
+    }
+
+    private void twoFiles()
+    {
+        final Result r = find("ManyFilesBenchmark.existing", "files", "2", "retries", "on");
+        md.append("## Two files (the seed's BenchmarkWriter)\n\n");
+        md.append("| | us per op | B per op |\n|---|---:|---:|\n");
+        md.append("| Go published | 82.5 | 12,192 |\n| Go measured here | 83.6 | 12,641 |\n");
+        if (r != null)
+        {
+            md.append(row("ringwriter (existing files)", f(r.median()),
+                f0(r.secondarySum("allocBytes") / r.secondarySum("filesWritten") * 2)));
+        }
+        md.append("\nringwriter's B per op is what the engine allocated (its threads plus the caller inside the call, ")
+            .append("aux counters); JMH's gc.alloc.rate.norm for the same op, which also counts the benchmark's ")
+            .append("untimed setup: ").append(f0(gcBytesPerOp(r))).append(" B.\n\n");
+    }
+
+    private void bigBatch()
+    {
+        final Result big = find("ManyFilesBenchmark.endToEnd", "files", "100000");
+        if (big == null)
+        {
+            return;
+        }
+        final double perFile = big.median() / 100_000;
+        final double at1000 = usPerFile("ManyFilesBenchmark.endToEnd", 1000, "retries", "on");
+        md.append("## 100,000 files in one batch (end to end)\n\n");
+        md.append("| | us per file |\n|---|---:|\n");
+        md.append(row("100,000 files", f(perFile)));
+        md.append(row("1,000 files", f(at1000)));
+        md.append(row("ratio (target <= 1.15)", r2(perFile / at1000)));
+        md.append('\n');
+    }
+
+    private double streamRate(final Result r)
+    {
+        if (r == null)
+        {
+            return Double.NaN;
+        }
+        final int size = Integer.parseInt(r.params.get("size"));
+        final int msgs = Streams.messagesPerOp(size, r.params.get("durability"));
+        final List<Double> rates = new ArrayList<>();
+        for (final double ms : r.raw)
+        {
+            rates.add(r.threads * (double)msgs / (ms / 1000.0));
+        }
+        return median(rates);
+    }
+
+    private void streaming()
+    {
+        md.append("## Streaming (time until the bytes are in the file)\n\n");
+        md.append("Each producer writes ").append(Streams.BYTES_PER_OP >> 20).append(" MiB of messages per operation (")
+            .append(Streams.BYTES_PER_OP_FSYNC >> 20).append(" MiB under FSYNC), then waits until they are in the ")
+            .append("files (ringwriter: `flush()`; Log4j2: the file size; Chronicle: the append into its mapped file). ")
+            .append("Every iteration checks the exact byte count.\n\n");
+        final String[] sizes = {"64", "256", "1024"};
+        md.append("### Peers and floor, one file\n\n");
+        md.append("| size | producers | FileChannel floor M msg/s | ringwriter M msg/s (1 file, NONE) | ringwriter / floor | ")
+            .append("ringwriter, 1 worker | Log4j2 async M msg/s | ringwriter / Log4j2 | Chronicle Queue M msg/s | ")
+            .append("ringwriter / Chronicle |\n");
+        md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (final String size : sizes)
+        {
+            for (final String producers : new String[]{"oneProducer", "twoProducers"})
+            {
+                final double floor = streamRate(find("FileChannelFloorBenchmark.oneProducer", "size", size));
+                final double rw = streamRate(find("StreamingBenchmark." + producers, "size", size, "files", "1",
+                    "durability", "NONE", "workers", "0"));
+                final double rw1 = streamRate(find("StreamingBenchmark." + producers, "size", size, "files", "1",
+                    "durability", "NONE", "workers", "1"));
+                final double log4j = streamRate(find("Log4jAsyncBenchmark." + producers, "size", size));
+                final double cq = streamRate(find("ChronicleQueueBenchmark." + producers, "size", size));
+                if (Double.isNaN(floor) && Double.isNaN(rw))
+                {
+                    continue;
+                }
+                md.append(row(size, producers.startsWith("one") ? "1" : "2", m(floor), m(rw), r2(rw / floor), m(rw1),
+                    m(log4j), x(rw / log4j), m(cq), x(rw / cq)));
+            }
+        }
+        md.append('\n');
+        final List<Double> cStream = cLimit.get("stream-1-batch");
+        if (cStream != null)
+        {
+            md.append("C floor (fsbench stream, 1 thread, 64 KiB buffers, 64 B): ").append(m(median(cStream)))
+                .append(" M msg/s in this run. ");
+            final double floor64 = streamRate(find("FileChannelFloorBenchmark.oneProducer", "size", "64"));
+            md.append("Page-cache mode of this run: ").append(floor64 > 25e6 ? "**fast** (new pages cheap)" :
+                floor64 < 12e6 ? "**slow** (new pages expensive)" : "between the two modes").append(".\n\n");
+        }
+
+        md.append("### ringwriter, all cases\n\n");
+        md.append("| size | files | producers | durability | workers | M msg/s | MB/s | B/op (gc, per op) |\n");
+        md.append("|---:|---:|---:|---|---:|---:|---:|---:|\n");
+        final List<Result> streams = results.values().stream()
+            .filter((r) -> r.benchmark.startsWith("StreamingBenchmark."))
+            .sorted(java.util.Comparator.<Result, String>comparing((r) -> r.params.get("durability")).reversed()
+                .thenComparingInt((r) -> Integer.parseInt(r.params.get("size")))
+                .thenComparingInt((r) -> Integer.parseInt(r.params.get("files")))
+                .thenComparingInt((r) -> r.threads)
+                .thenComparing((r) -> r.params.get("workers")))
+            .collect(Collectors.toList());
+        for (final Result r : streams)
+        {
+            final double rate = streamRate(r);
+            md.append(row(r.params.get("size"), r.params.get("files"), Integer.toString(r.threads),
+                r.params.get("durability"), r.params.get("workers"), m(rate),
+                f0(rate * Integer.parseInt(r.params.get("size")) / 1e6), f0(gcBytesPerOp(r))));
+        }
+        md.append('\n');
+        if (!losses.isEmpty())
+        {
+            md.append("**Lost events** (the file stopped growing before it held every byte logged):\n\n");
+            for (final String loss : losses)
+            {
+                md.append("- ").append(loss).append('\n');
+            }
+            md.append('\n');
+        }
+        else
+        {
+            md.append("No lost events in any streaming benchmark.\n\n");
+        }
+    }
+
+    private void latencyTable()
+    {
+        if (latency.isEmpty())
+        {
+            return;
+        }
+        md.append("## Latency at a fixed offered rate (coordinated omission corrected), microseconds\n\n");
+        md.append("| rate msg/s | durability | wait | metric | count | p50 | p99 | p99.9 | p99.99 | max |\n");
+        md.append("|---:|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+        for (final String[] tokens : latency)
+        {
+            final Map<String, String> kv = new LinkedHashMap<>();
+            for (final String t : tokens)
+            {
+                final int eq = t.indexOf('=');
+                if (eq > 0)
+                {
+                    kv.put(t.substring(0, eq), t.substring(eq + 1));
+                }
+            }
+            md.append(row(kv.get("rate"), kv.get("durability"), kv.get("waitStrategy"), kv.get("metric"), kv.get("count"),
+                us(kv.get("p50")), us(kv.get("p99")), us(kv.get("p99.9")), us(kv.get("p99.99")), us(kv.get("max"))));
+        }
+        md.append("\n`call`: intended send time to the return of `write()`; `callService`: the call alone (not ")
+            .append("corrected); `written`: intended time until `fstat` shows the bytes (polled every 10 us: late by up to that much); ")
+            .append("`durable`: a 1-in-100 sample sent with `submit()`, intended time until its future completes.\n\n");
+    }
+
+    private void handoff()
+    {
+        final List<Result> list = results.values().stream()
+            .filter((r) -> r.benchmark.startsWith("RingHandoffBenchmark.")).collect(Collectors.toList());
+        if (list.isEmpty())
+        {
+            return;
+        }
+        md.append("## Ring hand-off (write() to an open file, file layer swallowing the bytes)\n\n");
+        md.append("| producers | wait strategy | workers | ns per write | M msg/s | B/op (gc) |\n");
+        md.append("|---:|---|---:|---:|---:|---:|\n");
+        for (final Result r : list)
+        {
+            final double ns = r.median();
+            md.append(row(Integer.toString(r.threads), r.params.get("waitStrategy"), r.params.get("workers"), f(ns),
+                f(r.threads * 1000.0 / ns), f(gcBytesPerOp(r))));
+        }
+        md.append('\n');
+    }
+
+    private void targets()
+    {
+        // Many files, end to end.
+        double worstC = 0;
+        int worstCn = 0;
+        double worstBase = Double.MAX_VALUE;
+        String worstBaseWhat = "";
+        double worstTemp = Double.MAX_VALUE;
+        int worstTempN = 0;
+        double worstGoExisting = Double.MAX_VALUE;
+        int worstGoExistingN = 0;
+        for (final int n : concat(new int[]{2}, MANY, BATCHES))
+        {
+            final double rw = usPerFile("ManyFilesBenchmark.endToEnd", n, "retries", "on");
+            if (Double.isNaN(rw))
+            {
+                continue;
+            }
+            if (!Double.isNaN(c(n, 2)) && rw / c(n, 2) > worstC)
+            {
+                worstC = rw / c(n, 2);
+                worstCn = n;
+            }
+            for (final String base : new String[]{"FilesWriteBaselineBenchmark", "CreateTempFileBaselineBenchmark"})
+            {
+                final double ratio = usPerFile(base + ".endToEnd", n) / rw;
+                if (!Double.isNaN(ratio) && ratio < worstBase)
+                {
+                    worstBase = ratio;
+                    worstBaseWhat = base.replace("BaselineBenchmark", "") + " at " + n;
+                }
+            }
+            final double temp = usPerFile("CreateTempFileBaselineBenchmark.endToEnd", n) / rw;
+            if (n >= 100 && !Double.isNaN(temp) && temp < worstTemp)
+            {
+                worstTemp = temp;
+                worstTempN = n;
+            }
+            final double existing = usPerFile("ManyFilesBenchmark.existing", n, "retries", "on");
+            final double goHere = GO_HERE_US.getOrDefault(n, n >= 100 && n <= 1000 ? GO_MANY_NS.get(n) / 1000.0 / n :
+                GO_BATCH_US.getOrDefault(n, Double.NaN));
+            if (!Double.isNaN(goHere / existing) && goHere / existing < worstGoExisting)
+            {
+                worstGoExisting = goHere / existing;
+                worstGoExistingN = n;
+            }
+        }
+        final double at5000 = 193 / usPerFile("ManyFilesBenchmark.existing", 5000, "retries", "on");
+        double worstBytes = 0;
+        for (final int n : concat(MANY, BATCHES))
+        {
+            final double bytes = bytesPerFile("ManyFilesBenchmark.endToEnd", n, "retries", "on");
+            if (!Double.isNaN(bytes))
+            {
+                worstBytes = Math.max(worstBytes, bytes);
+            }
+        }
+        double worstRetry = 0;
+        int worstRetryN = 0;
+        for (final int n : MANY)
+        {
+            final double ratio = usPerFile("ManyFilesBenchmark.endToEnd", n, "retries", "on") /
+                usPerFile("ManyFilesBenchmark.endToEnd", n, "retries", "off");
+            if (!Double.isNaN(ratio) && ratio > worstRetry)
+            {
+                worstRetry = ratio;
+                worstRetryN = n;
+            }
+        }
+        final double floor = streamRate(find("FileChannelFloorBenchmark.oneProducer", "size", "64"));
+        final double one = streamRate(find("StreamingBenchmark.oneProducer", "size", "64", "files", "1",
+            "durability", "NONE", "workers", "0"));
+        final double two = streamRate(find("StreamingBenchmark.twoProducers", "size", "64", "files", "1",
+            "durability", "NONE", "workers", "0"));
+        final double log4j = streamRate(find("Log4jAsyncBenchmark.oneProducer", "size", "64"));
+        double fsync = Double.NaN;
+        for (final Result r : results.values())
+        {
+            if (r.benchmark.startsWith("StreamingBenchmark.") && "64".equals(r.params.get("size")) &&
+                "FSYNC".equals(r.params.get("durability")))
+            {
+                final double rate = streamRate(r);
+                fsync = Double.isNaN(fsync) ? rate : Math.max(fsync, rate);
+            }
+        }
+        double handoffBytes = 0;
+        for (final Result r : results.values())
+        {
+            if (r.benchmark.startsWith("RingHandoffBenchmark."))
+            {
+                handoffBytes = Math.max(handoffBytes, gcBytesPerOp(r));
+            }
+        }
+        String p99 = "not run";
+        String p9999 = "not run";
+        for (final String[] tokens : latency)
+        {
+            final String line = String.join(" ", tokens);
+            if (line.contains("rate=1000000 ") && line.contains("durability=NONE") && line.contains("metric=call "))
+            {
+                p99 = us(value(line, "p99")) + " us";
+                p9999 = us(value(line, "p99.99")) + " us";
+            }
+        }
+        final Result big = find("ManyFilesBenchmark.endToEnd", "files", "100000");
+        final double bigRatio = big == null ? Double.NaN :
+            big.median() / 100_000 / usPerFile("ManyFilesBenchmark.endToEnd", 1000, "retries", "on");
+
+        target("Many files end to end within 1.10x of C 2 threads", "worst " + r2(worstC) + "x at N=" + worstCn,
+            worstC <= 1.10);
+        target("... faster than both plain-Java baselines at every N", "worst margin " + x(worstBase) + " (" +
+            worstBaseWhat + ")", worstBase > 1);
+        target("... at least 2x faster than createTempFile from 100 files", "worst " + x(worstTemp) + " at N=" +
+            worstTempN, worstTemp >= 2);
+        target("Go workload (existing) at least 3x faster than Go (here, else published) at every N",
+            "worst " + x(worstGoExisting) + " at N=" + worstGoExistingN, worstGoExisting >= 3);
+        target("... at least 10x at 5000 files (Go: 193 us/file here)", x(at5000), at5000 >= 10);
+        target("At most 128 B allocated per created file", f0(worstBytes) + " B (worst N, end to end)",
+            worstBytes > 0 && worstBytes <= 128);
+        target("0 B/op for writes to open files (ring hand-off, -prof gc)", f(handoffBytes) + " B/op (worst)",
+            handoffBytes < 1);
+        target("Streaming 64 B, 1 producer >= 0.8x FileChannel floor", r2(one / floor) + "x (" + m(one) + " vs " +
+            m(floor) + " M msg/s)", one / floor >= 0.8);
+        target("... >= 25 M msg/s when the floor is fast", m(one) + " M msg/s (floor " +
+            (floor > 25e6 ? "fast" : "slow") + ")", floor <= 25e6 || one >= 25e6);
+        target("... >= 2x Log4j2 async", x(one / log4j), one / log4j >= 2);
+        target("2 producers not slower than 1 (64 B, 1 file)", r2(two / one) + "x", two >= one * 0.97);
+        target("No event lost", losses.stream().anyMatch((l) -> l.startsWith("StreamingBenchmark")) ? "LOST" :
+            "none lost by ringwriter" + (losses.isEmpty() ? "" : " (peers lost: see streaming)"),
+            losses.stream().noneMatch((l) -> l.startsWith("StreamingBenchmark")));
+        target("write() at 1 M msg/s: p99 <= 1 us", p99, p99.endsWith(" us") &&
+            Double.parseDouble(p99.replace(" us", "").replace(",", "")) <= 1.0);
+        target("write() at 1 M msg/s: p99.99 <= 50 us", p9999, p9999.endsWith(" us") &&
+            Double.parseDouble(p9999.replace(" us", "").replace(",", "")) <= 50.0);
+        target("FSYNC 64 B >= 2 M msg/s durable", m(fsync) + " M msg/s (best of files x producers)", fsync >= 2e6);
+        target("Retries on within 3% of off (end to end)", worstRetryN == 0 ? "not run" :
+            "worst " + r2(worstRetry) + "x at N=" + worstRetryN, worstRetryN != 0 && worstRetry <= 1.03);
+        target("100,000 files: per file <= 1.15x that at 1000", big == null ? "not run" : r2(bigRatio) + "x",
+            big != null && bigRatio <= 1.15);
+
+        md.append("## Targets (issue 4)\n\n| target | this run | met |\n|---|---|---|\n");
+        for (final String[] t : targets)
+        {
+            md.append(row(t));
+        }
+        md.append('\n');
+    }
+
+    private void target(final String what, final String measured, final boolean met)
+    {
+        targets.add(new String[]{what, measured, met ? "yes" : "**no**"});
+    }
+
+    private void failures() throws IOException
+    {
+        final Path failures = runDir.resolve("failures.txt");
+        if (Files.exists(failures))
+        {
+            md.append("## Benchmarks that failed in this run\n\n```\n")
+                .append(Files.readString(failures, StandardCharsets.UTF_8).trim()).append("\n```\n\n");
+        }
+    }
+
+    private void notes()
+    {
+        md.append("## How these were measured\n\n");
+        md.append("- Many files: one engine per trial (threads started once), `maxOpenFiles = workers`, so opening a ")
+            .append("file closes the worker's previous one: every operation pays N opens, N writes and N closes in ")
+            .append("steady state. Every operation writes into a fresh directory; nothing is deleted during the run. ")
+            .append("Every file's size is checked after every operation (untimed).\n");
+        md.append("- B/file is what the writer allocated (its own threads plus the caller inside the timed call, from ")
+            .append("HotSpot's per-thread counters); JMH's gc.alloc.rate.norm also counts the benchmark's untimed ")
+            .append("per-operation setup (paths, checks) and is in the JSON.\n");
+        md.append("- The C limit is `shared/limits/fsbench.c create` (and `stream`), run by `bench/run.sh` beside the ")
+            .append("JMH run.\n");
+        md.append("- Raw data: the JMH JSON files, `fsbench.txt`, `latency-*.txt` and logs of this run are in the run ")
+            .append("directory named in the machine section.\n");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Helpers
+    // ---------------------------------------------------------------------------------------------------------------
+
+    private static String value(final String line, final String key)
+    {
+        for (final String t : line.split(" "))
+        {
+            if (t.startsWith(key + "="))
+            {
+                return t.substring(key.length() + 1);
+            }
+        }
+        return null;
+    }
+
+    static double median(final List<Double> values)
+    {
+        final List<Double> sorted = values.stream().filter((v) -> !Double.isNaN(v)).sorted()
+            .collect(Collectors.toList());
+        if (sorted.isEmpty())
+        {
+            return Double.NaN;
+        }
+        final int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static int[] concat(final int[]... arrays)
+    {
+        return Arrays.stream(arrays).flatMapToInt(Arrays::stream).toArray();
+    }
+
+    private static Map<Integer, Double> mapOf(final Number... kv)
+    {
+        final Map<Integer, Double> map = new TreeMap<>();
+        for (int i = 0; i < kv.length; i += 2)
+        {
+            map.put(kv[i].intValue(), kv[i + 1].doubleValue());
+        }
+        return Collections.unmodifiableMap(map);
+    }
+
+    private static String row(final String... cells)
+    {
+        return "| " + String.join(" | ", cells) + " |\n";
+    }
+
+    private static String f(final double v)
+    {
+        if (Double.isNaN(v) || Double.isInfinite(v))
+        {
+            return "-";
+        }
+        return String.format(Locale.ROOT, v >= 100 ? "%,.0f" : v >= 10 ? "%.1f" : "%.2f", v);
+    }
+
+    private static String f0(final double v)
+    {
+        return Double.isNaN(v) || Double.isInfinite(v) ? "-" : String.format(Locale.ROOT, "%,.0f", v);
+    }
+
+    private static String r2(final double v)
+    {
+        return Double.isNaN(v) || Double.isInfinite(v) ? "-" : String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    private static String x(final double v)
+    {
+        return Double.isNaN(v) || Double.isInfinite(v) ? "-" : String.format(Locale.ROOT, "%.2fx", v);
+    }
+
+    private static String m(final double v)
+    {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f", v / 1e6);
+    }
+
+    private static String us(final String ns)
+    {
+        if (ns == null)
+        {
+            return "-";
+        }
+        final double v = Double.parseDouble(ns) / 1000.0;
+        return String.format(Locale.ROOT, v >= 100 ? "%,.0f" : v >= 10 ? "%.1f" : "%.2f", v);
+    }
+}

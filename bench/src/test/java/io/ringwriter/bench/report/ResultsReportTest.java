@@ -1,0 +1,81 @@
+package io.ringwriter.bench.report;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ResultsReportTest
+{
+    @TempDir
+    Path dir;
+
+    private static String result(final String benchmark, final String params, final int threads, final String unit,
+        final String raw, final String secondary)
+    {
+        return "{\"benchmark\":\"io.ringwriter.bench." + benchmark + "\",\"mode\":\"avgt\",\"threads\":" + threads +
+            ",\"params\":{" + params + "},\"primaryMetric\":{\"score\":1.0,\"scoreError\":\"NaN\",\"scoreUnit\":\"" +
+            unit + "\",\"rawData\":[" + raw + "]},\"secondaryMetrics\":{" + secondary + "}}";
+    }
+
+    @Test
+    void shouldPoolRoundsAndComputePerFileFiguresAndRatios() throws Exception
+    {
+        final String aux = "\"allocBytes\":{\"score\":1,\"scoreUnit\":\"#\",\"rawData\":[[4000.0,6000.0]]}," +
+            "\"filesWritten\":{\"score\":1,\"scoreUnit\":\"#\",\"rawData\":[[100.0,100.0]]}";
+        Files.writeString(dir.resolve("jmh-001-a.json"), "[" +
+            result("ManyFilesBenchmark.endToEnd", "\"files\":\"100\",\"retries\":\"on\"", 1, "us/op",
+                "[1000.0,3000.0]", aux) + "," +
+            result("FilesWriteBaselineBenchmark.endToEnd", "\"files\":\"100\"", 1, "us/op", "[8000.0]", "") + "]",
+            StandardCharsets.UTF_8);
+        // A second round of the same case: pooled with the first, median of 1000, 3000, 2000 = 2000 us per op.
+        Files.writeString(dir.resolve("jmh-002-b.json"), "[" +
+            result("ManyFilesBenchmark.endToEnd", "\"files\":\"100\",\"retries\":\"on\"", 1, "us/op", "[2000.0]",
+                aux) + "]", StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("fsbench.txt"),
+            "SUMMARY create N=100 T=2 msg=64 median=16000.0 min=1.0 max=2.0 ns/file (reps=3)\n" +
+            "SUMMARY create N=100 T=1 msg=64 median=25000.0 min=1.0 max=2.0 ns/file (reps=3)\n",
+            StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("x.log"),
+            "RINGWRITER-BENCH-LOSS io.ringwriter.bench.Log4jAsyncBenchmark.twoProducers size=64 missingBytes=640\n",
+            StandardCharsets.UTF_8);
+
+        final Path out = dir.resolve("RESULTS.md");
+        ResultsReport.main(new String[]{dir.toString(), out.toString(), dir.resolve("chart.png").toString()});
+
+        final String md = Files.readString(out, StandardCharsets.UTF_8);
+        // 2000 us / 100 files = 20 us per file; C 2 threads 16 us; 20 / 16 = 1.25; Files.write 80 us: 4x;
+        // allocation (4000 + 6000 + 4000 + 6000) / 400 files = 50 B per file.
+        assertTrue(md.contains("| 100 | 25.0 | 16.0 | 20.0 | 1.25 | 80.0 | - | - | 4.00x | - | - | 50 |"), md);
+        assertTrue(md.contains("Log4jAsyncBenchmark.twoProducers size=64 missingBytes=640"), md);
+        assertTrue(md.contains("| Many files end to end within 1.10x of C 2 threads | worst 1.25x at N=100 | **no** |"),
+            md);
+        assertTrue(Files.size(dir.resolve("chart.png")) > 0);
+    }
+
+    @Test
+    void shouldParseJmhStyleJson()
+    {
+        final Object parsed = Json.parse("[{\"a\":\"NaN\",\"b\":[[1.5e3,-2]],\"c\":true,\"d\":null,\"e\":\"x\\\"y\"}]");
+        final Map<?, ?> first = (Map<?, ?>)((List<?>)parsed).get(0);
+        assertTrue(Double.isNaN(Json.number(first.get("a"))));
+        assertEquals(List.of(List.of(1500.0, -2.0)), first.get("b"));
+        assertEquals(Boolean.TRUE, first.get("c"));
+        assertEquals("x\"y", first.get("e"));
+    }
+
+    @Test
+    void shouldTakeTheMedianOfOddAndEvenCounts()
+    {
+        assertEquals(2.0, ResultsReport.median(List.of(3.0, 1.0, 2.0)));
+        assertEquals(2.5, ResultsReport.median(List.of(4.0, 1.0, 2.0, 3.0)));
+        assertTrue(Double.isNaN(ResultsReport.median(List.of())));
+    }
+}
