@@ -43,7 +43,7 @@ class BoundaryTest
      */
     @ParameterizedTest(name = "slotSize={0}")
     @CsvSource({"64", "512"})
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void shouldWriteEverySizeUpToRingCapacityFromEverySlot(final int slotSize) throws Exception
     {
         final Random random = new Random(slotSize);
@@ -226,7 +226,7 @@ class BoundaryTest
      * waits for every earlier write; none may be torn or reordered within its producer's file.
      */
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void shouldInterleaveWholeRingMessagesWithSmallOnesFromManyThreads() throws Exception
     {
         final int slotSize = 32;

@@ -12,16 +12,12 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -97,8 +93,8 @@ class CrashSafetyTest
                 final byte[] content = Files.exists(path) ? Files.readAllBytes(path) : new byte[0];
                 final CrashRecords.AppendScan scan = CrashRecords.scanAppended(content, contentSeed, file);
                 final long ackedThrough = child.maxAck.get(file);
-                assertNull(scan.problem(), context + " file=" + path.getFileName() + ": corrupt record (acked through " +
-                    ackedThrough + "): " + scan.problem());
+                assertNull(scan.problem(), context + " file=" + path.getFileName() +
+                    ": corrupt record (acked through " + ackedThrough + "): " + scan.problem());
                 assertTrue(scan.records() > ackedThrough, context + " file=" + path.getFileName() +
                     ": acknowledged record " + ackedThrough + " lost; found " + scan.records() + " whole records");
                 acked += ackedThrough + 1;
@@ -201,26 +197,18 @@ class CrashSafetyTest
     void shouldForceFileAndNewDirectoriesBeforeAcknowledgingUnderFsync() throws Exception
     {
         final List<String> calls = new CopyOnWriteArrayList<>();
-        final Map<FileChannel, Path> paths = new ConcurrentHashMap<>();
-        final FileIo recording = new FileIo()
+        final ReliabilitySupport.HookedFileIo recording = new ReliabilitySupport.HookedFileIo(
+            (path) -> calls.add("open " + path))
         {
-            public FileChannel open(final Path path, final Set<? extends OpenOption> options) throws IOException
-            {
-                final FileChannel channel = FileIo.super.open(path, options);
-                paths.put(channel, path);
-                calls.add("open " + path);
-                return channel;
-            }
-
             public void force(final FileChannel channel, final boolean metaData) throws IOException
             {
-                FileIo.super.force(channel, metaData);
-                calls.add("force " + paths.get(channel));
+                super.force(channel, metaData);
+                calls.add("force " + channels.get(channel));
             }
 
             public void forceDirectory(final Path d) throws IOException
             {
-                FileIo.super.forceDirectory(d);
+                super.forceDirectory(d);
                 calls.add("forceDirectory " + d);
             }
         };

@@ -71,7 +71,7 @@ class DiskFullTest
     }
 
     @Test
-    @Timeout(120)
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void shouldFailWithStorageSpaceCountOnlyWhatIsOnDiskAndKeepRunning() throws Exception
     {
         final long seed = Long.getLong("ringwriter.seed", System.nanoTime());
@@ -189,7 +189,7 @@ class DiskFullTest
     }
 
     @Test
-    @Timeout(120)
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void shouldLandRetriedWritesOnceSpaceIsFreed() throws Exception
     {
         final long seed = Long.getLong("ringwriter.seed", System.nanoTime());

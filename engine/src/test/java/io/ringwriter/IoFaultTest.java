@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,7 +54,7 @@ class IoFaultTest
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void shouldReportWritesIntoImmutableDirectoryAndKeepWriting() throws Exception
     {
         final Path locked = Files.createDirectories(dir.resolve("locked"));
@@ -109,7 +108,7 @@ class IoFaultTest
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void shouldReportWritesToReadOnlyFileSystemAndKeepWriting() throws Exception
     {
         final Path mount = Files.createDirectories(dir.resolve("ro"));
@@ -166,7 +165,7 @@ class IoFaultTest
 
     @ParameterizedTest(name = "createParents={0}")
     @ValueSource(booleans = {false, true})
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void shouldHandleDirectoryRemovedWhileWritesArePending(final boolean createParents) throws Exception
     {
         final Path doomed = Files.createDirectories(dir.resolve("doomed"));
@@ -174,18 +173,14 @@ class IoFaultTest
         final CountDownLatch release = new CountDownLatch(1);
         final AtomicBoolean armed = new AtomicBoolean(true);
         // The seam only holds the worker at its first open in the doomed directory; the fault itself is real.
-        final FileIo gate = new FileIo()
+        final FileIo gate = new ReliabilitySupport.HookedFileIo((path) ->
         {
-            public FileChannel open(final Path path, final Set<? extends OpenOption> options) throws IOException
+            if (path.startsWith(doomed) && armed.compareAndSet(true, false))
             {
-                if (path.startsWith(doomed) && armed.compareAndSet(true, false))
-                {
-                    entered.countDown();
-                    awaitUninterruptibly(release);
-                }
-                return FileIo.super.open(path, options);
+                entered.countDown();
+                awaitUninterruptibly(release);
             }
-        };
+        });
 
         final List<Path> pending = new ArrayList<>();
         final List<CompletableFuture<WriteResult>> futures = new ArrayList<>();
@@ -232,7 +227,7 @@ class IoFaultTest
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void shouldFailWritesThroughAFileUsedAsDirectory() throws Exception
     {
         final Path plain = dir.resolve("plain.txt");
@@ -259,6 +254,191 @@ class IoFaultTest
             assertStillWorking(engine, bad.size());
         }
         assertClosedCleanly();
+    }
+
+    /**
+     * One file fails once while a burst of writes to it is already in the ring: the writes behind the failed one
+     * are set aside until the few retry slots are all taken and the worker waits for one (backpressure). The failed
+     * write's retry must still reach the worker, and every write land once, in order.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void shouldDrainWritesParkedBehindAFailureWhenRetrySlotsRunOut() throws Exception
+    {
+        final CountDownLatch published = new CountDownLatch(1);
+        final AtomicBoolean failNext = new AtomicBoolean(true);
+        final Path busy = dir.resolve("busy");
+        final FileIo failOnce = new ReliabilitySupport.HookedFileIo((path) ->
+        {
+            if (path.startsWith(busy) && failNext.compareAndSet(true, false))
+            {
+                // The burst is in the ring before the failure: the retry comes back behind all of it.
+                awaitUninterruptibly(published);
+                throw new IOException("injected transient failure: " + path);
+            }
+        });
+        final int writes = 100;
+        final StringBuilder expected = new StringBuilder();
+        try (WriteEngine engine = engine().workers(1).ringSize(1024).retrySlots(4).fileIo(failOnce).build())
+        {
+            for (int i = 0; i < writes; i++)
+            {
+                final String line = "write " + i + "\n";
+                engine.write(Path.of("busy", "busy.log"), line.getBytes(StandardCharsets.US_ASCII));
+                expected.append(line);
+            }
+            published.countDown();
+            engine.flush();
+            assertEquals(writes, engine.stats().written(), engine.stats().toString());
+            assertEquals(1, engine.stats().retried(), engine.stats().toString());
+        }
+        assertEquals(expected.toString(), Files.readString(busy.resolve("busy.log")));
+        assertEquals(List.of(), handler.failures);
+    }
+
+    /**
+     * A retried write and a newer write to the same file land in one worker batch while every retry slot is taken:
+     * the newer one must wait (set aside) for a slot that only the retried one frees once written. The seam fails the
+     * file's first open and holds the worker on another file while the agent republishes, so both fall into one
+     * batch; the faults and the files are real.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void shouldNotDeadlockWhenARetriedWriteAndANewerOneShareABatch() throws Exception
+    {
+        final Path p = dir.resolve("p");
+        final Path q = dir.resolve("q");
+        final AtomicBoolean failP = new AtomicBoolean(true);
+        final AtomicBoolean holdQ = new AtomicBoolean(true);
+        final CountDownLatch atQ = new CountDownLatch(1);
+        final CountDownLatch releaseQ = new CountDownLatch(1);
+        final FileIo io = new ReliabilitySupport.HookedFileIo((path) ->
+        {
+            if (path.startsWith(p) && failP.get())
+            {
+                throw new IOException("injected transient failure: " + path);
+            }
+            if (path.startsWith(q) && holdQ.compareAndSet(true, false))
+            {
+                atQ.countDown();
+                awaitUninterruptibly(releaseQ);
+            }
+        });
+        final StringBuilder expected = new StringBuilder();
+        try (WriteEngine engine = engine().workers(1).ringSize(64).retrySlots(4).fileIo(io)
+            .retryPolicy(RetryPolicy.exponential(100_000, Duration.ofMillis(1), Duration.ofMillis(1))).build())
+        {
+            // 1: the first write keeps failing and comes back every millisecond; three more wait behind it: all
+            // four retry slots are taken.
+            for (int i = 0; i < 4; i++)
+            {
+                expected.append("p").append(i).append('\n');
+                engine.write(Path.of("p", "p.log"), ("p" + i + "\n").getBytes(StandardCharsets.US_ASCII));
+            }
+            assertTrue(ReliabilitySupport.awaitCondition(() -> engine.stats().retryPending() == 4, 10_000),
+                engine.stats().toString());
+            // 2: the worker stops on another file; the agent then puts the failing write back into the ring once
+            // more, behind the held message (one retry of a file is out at a time).
+            engine.write(Path.of("q", "q.log"), LINE);
+            assertTrue(atQ.await(10, TimeUnit.SECONDS));
+            final long retriedAtHold = engine.stats().retried();
+            assertTrue(ReliabilitySupport.awaitCondition(() -> engine.stats().retried() > retriedAtHold, 10_000),
+                engine.stats().toString());
+            // 3: from now on the file opens; a newer write to it goes in behind the republished one; let go.
+            failP.set(false);
+            expected.append("p4\n");
+            engine.write(Path.of("p", "p.log"), "p4\n".getBytes(StandardCharsets.US_ASCII));
+            releaseQ.countDown();
+            engine.flush();
+            assertEquals(6, engine.stats().written(), engine.stats().toString());
+        }
+        assertEquals(expected.toString(), Files.readString(p.resolve("p.log")));
+        assertEquals(List.of(), handler.failures);
+    }
+
+    /**
+     * Two workers open their first files in a directory that does not exist yet: one creates it, the other's open
+     * failed a moment before. The loser must open again, not fail (no retries allowed here, so a failure is final).
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void shouldOpenInADirectoryAnotherWorkerCreatedAMomentAgo() throws Exception
+    {
+        final Path fresh = dir.resolve("fresh");
+        final CountDownLatch created = new CountDownLatch(1);
+        final AtomicBoolean first = new AtomicBoolean(true);
+        final FileIo io = new ReliabilitySupport.HookedFileIo((path) -> { })
+        {
+            public java.nio.file.SecureDirectoryStream<Path> openDirectory(final Path root, final Path relativeDir)
+                throws IOException
+            {
+                try
+                {
+                    return super.openDirectory(root, relativeDir);
+                }
+                catch (final java.nio.file.NoSuchFileException ex)
+                {
+                    // The first loser waits (bounded) until the other worker has created the directory.
+                    if (first.compareAndSet(true, false))
+                    {
+                        try
+                        {
+                            created.await(5, TimeUnit.SECONDS);
+                        }
+                        catch (final InterruptedException ie)
+                        {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    throw ex;
+                }
+            }
+
+            public FileChannel open(final Path path, final Set<? extends java.nio.file.OpenOption> options)
+                throws IOException
+            {
+                try
+                {
+                    return super.open(path, options);
+                }
+                catch (final java.nio.file.NoSuchFileException ex)
+                {
+                    if (first.compareAndSet(true, false))
+                    {
+                        try
+                        {
+                            created.await(5, TimeUnit.SECONDS);
+                        }
+                        catch (final InterruptedException ie)
+                        {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    throw ex;
+                }
+            }
+
+            public void createDirectories(final Path d) throws IOException
+            {
+                super.createDirectories(d);
+                created.countDown();
+            }
+        };
+        try (WriteEngine engine = engine().workers(2).retryPolicy(RetryPolicy.none()).fileIo(io).build())
+        {
+            // Sixteen files: both workers get some (all in one shard has odds of 1 in 2^15).
+            for (int i = 0; i < 16; i++)
+            {
+                engine.write(Path.of("fresh", "f-" + i + ".log"), LINE);
+            }
+            engine.flush();
+            assertEquals(List.of(), handler.drain(), "a write failed because another worker created the directory");
+            assertEquals(16, engine.stats().written());
+        }
+        for (int i = 0; i < 16; i++)
+        {
+            assertArrayEquals(LINE, Files.readAllBytes(fresh.resolve("f-" + i + ".log")));
+        }
     }
 
     private static boolean cannotCreate(final Path probe)

@@ -11,15 +11,24 @@ import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileAttributeView;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -295,6 +304,125 @@ final class ReliabilitySupport
             final List<Failure> copy = new ArrayList<>(failures);
             failures.removeAll(copy);
             return copy;
+        }
+    }
+
+    /**
+     * Called by {@link HookedFileIo} before the engine opens a file or a directory.
+     */
+    @FunctionalInterface
+    interface OpenHook
+    {
+        /**
+         * @param path the absolute path about to be opened (a file, or a directory on the way to one).
+         * @throws IOException to make the open fail.
+         */
+        void beforeOpen(Path path) throws IOException;
+    }
+
+    /**
+     * The real file system with a hook before every open, on both ways the engine opens files: by path
+     * ({@link FileIo#open}) and, with a root, relative to directories walked without following links
+     * ({@link FileIo#openDirectory} and the stream's {@code newByteChannel}). It also remembers which file each
+     * channel it opened belongs to, so a test can name what the engine forces.
+     */
+    static class HookedFileIo implements FileIo
+    {
+        final Map<FileChannel, Path> channels = new ConcurrentHashMap<>();
+        private final OpenHook hook;
+
+        HookedFileIo(final OpenHook hook)
+        {
+            this.hook = hook;
+        }
+
+        public FileChannel open(final Path path, final Set<? extends OpenOption> options) throws IOException
+        {
+            hook.beforeOpen(path);
+            final FileChannel channel = FileIo.super.open(path, options);
+            channels.put(channel, path);
+            return channel;
+        }
+
+        public SecureDirectoryStream<Path> openDirectory(final Path root, final Path relativeDir) throws IOException
+        {
+            final Path dir = relativeDir == null ? root : root.resolve(relativeDir);
+            hook.beforeOpen(dir);
+            return new HookedDirectory(FileIo.super.openDirectory(root, relativeDir), dir);
+        }
+
+        /**
+         * Delegates everything; names and hooks the channels it opens.
+         */
+        private final class HookedDirectory implements SecureDirectoryStream<Path>
+        {
+            private final SecureDirectoryStream<Path> delegate;
+            private final Path dir;
+
+            HookedDirectory(final SecureDirectoryStream<Path> delegate, final Path dir)
+            {
+                this.delegate = delegate;
+                this.dir = dir;
+            }
+
+            public SecureDirectoryStream<Path> newDirectoryStream(final Path path, final LinkOption... options)
+                throws IOException
+            {
+                hook.beforeOpen(dir.resolve(path));
+                return new HookedDirectory(delegate.newDirectoryStream(path, options), dir.resolve(path));
+            }
+
+            public SeekableByteChannel newByteChannel(
+                final Path path, final Set<? extends OpenOption> options, final FileAttribute<?>... attrs)
+                throws IOException
+            {
+                hook.beforeOpen(dir.resolve(path));
+                final SeekableByteChannel channel = delegate.newByteChannel(path, options, attrs);
+                if (channel instanceof FileChannel)
+                {
+                    channels.put((FileChannel)channel, dir.resolve(path));
+                }
+                return channel;
+            }
+
+            public void deleteFile(final Path path) throws IOException
+            {
+                delegate.deleteFile(path);
+            }
+
+            public void deleteDirectory(final Path path) throws IOException
+            {
+                delegate.deleteDirectory(path);
+            }
+
+            public void move(final Path srcpath, final SecureDirectoryStream<Path> targetdir, final Path targetpath)
+                throws IOException
+            {
+                final SecureDirectoryStream<Path> target = targetdir instanceof HookedDirectory ?
+                    ((HookedDirectory)targetdir).delegate : targetdir;
+                delegate.move(srcpath, target, targetpath);
+            }
+
+            public <V extends FileAttributeView> V getFileAttributeView(final Class<V> type)
+            {
+                return delegate.getFileAttributeView(type);
+            }
+
+            public <V extends FileAttributeView> V getFileAttributeView(
+                final Path path, final Class<V> type, final LinkOption... options)
+            {
+                return delegate.getFileAttributeView(path, type, options);
+            }
+
+            public Iterator<Path> iterator()
+            {
+                return delegate.iterator();
+            }
+
+            public void close() throws IOException
+            {
+                delegate.close();
+            }
         }
     }
 
