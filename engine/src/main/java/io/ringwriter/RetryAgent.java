@@ -184,6 +184,13 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
         while (count < DRAIN_LIMIT && (tracker = completions.relaxedPoll()) != null)
         {
             tracker.complete();
+            if (tracker.timerId != DeadlineTimerWheel.NULL_DEADLINE)
+            {
+                // Done before its deadline: drop the timer, or the wheel keeps the tracker (and its future) until then.
+                wheel.cancelTimer(tracker.timerId);
+                timers.remove(tracker.timerId);
+                tracker.timerId = DeadlineTimerWheel.NULL_DEADLINE;
+            }
             count++;
         }
         return count;
@@ -195,10 +202,22 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
         Object item;
         while (count < DRAIN_LIMIT && (item = deadlines.relaxedPoll()) != null)
         {
-            final long deadlineNs = item instanceof Tracker ?
-                ((Tracker)item).deadlineNs : ((BatchTracker)item).deadlineNs;
-            timers.put(wheel.scheduleTimer(deadlineNs), item);
             count++;
+            if (item instanceof Tracker)
+            {
+                final Tracker tracker = (Tracker)item;
+                if (tracker.state() >= Tracker.DONE)
+                {
+                    // Ended before its deadline reached the agent: nothing to time out.
+                    continue;
+                }
+                tracker.timerId = wheel.scheduleTimer(tracker.deadlineNs);
+                timers.put(tracker.timerId, tracker);
+            }
+            else
+            {
+                timers.put(wheel.scheduleTimer(((BatchTracker)item).deadlineNs), item);
+            }
         }
         return count;
     }

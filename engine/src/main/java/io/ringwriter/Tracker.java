@@ -50,6 +50,9 @@ abstract class Tracker
     long bytes;
     Throwable cause;
 
+    // The agent's timer for this tracker's deadline; read and written by the agent thread only.
+    long timerId = org.agrona.DeadlineTimerWheel.NULL_DEADLINE;
+
     Tracker(final Path path, final long deadlineNs, final EngineCounters counters)
     {
         this.path = path;

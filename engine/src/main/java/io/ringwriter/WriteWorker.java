@@ -99,6 +99,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
     private long lookAheadNext;
     private long commitEpoch;
     private long tempCounter;
+    private final String tempToken = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
     private boolean wakeAgent;
 
     private long localWritten;
@@ -396,11 +397,15 @@ final class WriteWorker implements EventHandler<WriteEvent>
         catch (final NoSuchFileException ex)
         {
             final Path parent = target.toAbsolutePath().getParent();
-            if (!ctx.createParents || parent == null || java.nio.file.Files.isDirectory(parent))
+            if (!ctx.createParents || parent == null)
             {
                 throw ex;
             }
-            createParents(parent);
+            if (!java.nio.file.Files.isDirectory(parent))
+            {
+                createParents(parent);
+            }
+            // Else another worker created it after this open failed: open again, do not fail.
             channel = openChannel(target, mode, firstInMode);
             created = lastOpenCreated;
         }
@@ -565,6 +570,21 @@ final class WriteWorker implements EventHandler<WriteEvent>
         }
         h.prev = null;
         h.next = null;
+    }
+
+    private void commitPendingChains()
+    {
+        for (int i = 0; i < touchedCount; i++)
+        {
+            if (touched[i].touched)
+            {
+                // Not inside a commit (a commit detaches every chain before it ends messages): safe to commit.
+                commit(touched, touchedCount);
+                touchedCount = 0;
+                msgCount = 0;
+                return;
+            }
+        }
     }
 
     private void evict(final FileHandle h)
@@ -1005,7 +1025,8 @@ final class WriteWorker implements EventHandler<WriteEvent>
         {
             createParents(dir);
         }
-        final String tempName = "." + fileName + ".rw" + shard + "-" + (tempCounter++) + ".tmp";
+        // A token per worker instance: a temporary file left by a killed process never collides with a new one.
+        final String tempName = "." + fileName + ".rw" + tempToken + "-" + shard + "-" + (tempCounter++) + ".tmp";
         if (ctx.root != null)
         {
             replaceBeneathRoot(target, src, tempName);
@@ -1132,7 +1153,48 @@ final class WriteWorker implements EventHandler<WriteEvent>
                 EngineException.Category.ERROR, EngineException.STORAGE_SPACE,
                 "storage full: path=" + path + ", cause=" + cause.getMessage(), cause);
         }
+        if (cause instanceof java.nio.file.FileSystemException &&
+            !String.valueOf(cause.getMessage()).contains(path.toString()))
+        {
+            // Rooted opens are relative (openat): the exception names one component. Name the write's path, keep the
+            // exception's type and reason (the classifier reads them) and the original as the cause.
+            return renamed((java.nio.file.FileSystemException)cause, path);
+        }
         return cause;
+    }
+
+    private static Throwable renamed(final java.nio.file.FileSystemException cause, final Path path)
+    {
+        final String file = path.toString();
+        final String other = cause.getFile();
+        final String reason = cause.getReason();
+        final java.nio.file.FileSystemException named;
+        if (cause instanceof java.nio.file.AccessDeniedException)
+        {
+            named = new java.nio.file.AccessDeniedException(file, other, reason);
+        }
+        else if (cause instanceof java.nio.file.NoSuchFileException)
+        {
+            named = new java.nio.file.NoSuchFileException(file, other, reason);
+        }
+        else if (cause instanceof java.nio.file.FileAlreadyExistsException)
+        {
+            named = new java.nio.file.FileAlreadyExistsException(file, other, reason);
+        }
+        else if (cause instanceof java.nio.file.NotDirectoryException)
+        {
+            named = new java.nio.file.NotDirectoryException(file + " (" + other + ")");
+        }
+        else if (cause.getClass() == java.nio.file.FileSystemException.class)
+        {
+            named = new java.nio.file.FileSystemException(file, other, reason);
+        }
+        else
+        {
+            return cause;
+        }
+        named.initCause(cause);
+        return named;
     }
 
     private void setAside(
@@ -1186,9 +1248,15 @@ final class WriteWorker implements EventHandler<WriteEvent>
 
     private RetryEntry takeEntry()
     {
-        RetryEntry entry;
+        RetryEntry entry = ctx.freeRetryEntries.poll();
+        if (entry == null)
+        {
+            // A retried write already chained in this batch holds its slot until the batch commits: commit the
+            // chains now, or this worker waits for a slot only its own batch end would free.
+            commitPendingChains();
+        }
         int idle = 0;
-        while ((entry = ctx.freeRetryEntries.poll()) == null)
+        while (entry == null && (entry = ctx.freeRetryEntries.poll()) == null)
         {
             // Every retry slot is taken: wait (backpressure) but keep writing the retries the agent handed over,
             // through the lane or into the ring ahead of this worker, which frees slots; this worker never waits
