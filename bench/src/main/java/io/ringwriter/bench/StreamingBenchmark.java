@@ -126,7 +126,8 @@ public class StreamingBenchmark
         engine.flush();
         final long expected = bytesThisIteration.get();
         Streams.checkBytes("ringwriter streaming files", expected, Streams.totalSize(paths));
-        Streams.checkBytes("ringwriter bytesWritten counter", expected, engine.stats().bytesWritten() - engineBytesBefore);
+        Streams.checkBytes("ringwriter bytesWritten counter", expected,
+            engine.stats().bytesWritten() - engineBytesBefore);
     }
 
     /**

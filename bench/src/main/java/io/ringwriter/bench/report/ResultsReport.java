@@ -197,7 +197,8 @@ public final class ResultsReport
                 final int at = line.indexOf("RINGWRITER-BENCH-LOSS");
                 if (at >= 0)
                 {
-                    losses.add(line.substring(at + "RINGWRITER-BENCH-LOSS ".length()).replace("io.ringwriter.bench.", ""));
+                    losses.add(line.substring(at + "RINGWRITER-BENCH-LOSS ".length())
+                        .replace("io.ringwriter.bench.", ""));
                 }
             }
         }
@@ -429,7 +430,8 @@ public final class ResultsReport
                 continue;
             }
             md.append(row(Integer.toString(n), f(c(n, 1)), f(c(n, 2)), f(rw), r2(rw / c(n, 2)), f(fw), f(ct), f(fc),
-                x(fw / rw), x(ct / rw), x(fc / rw), f0(bytesPerFile("ManyFilesBenchmark.endToEnd", n, "retries", "on"))));
+                x(fw / rw), x(ct / rw), x(fc / rw),
+                f0(bytesPerFile("ManyFilesBenchmark.endToEnd", n, "retries", "on"))));
         }
         md.append('\n');
 
@@ -447,7 +449,8 @@ public final class ResultsReport
             {
                 continue;
             }
-            md.append(row(Integer.toString(n), f(GO_NORETRY_US.get(n)), f(eOff), f(eOn), r2(eOn / eOff), f(tOff), f(tOn),
+            md.append(row(Integer.toString(n), f(GO_NORETRY_US.get(n)),
+                f(eOff), f(eOn), r2(eOn / eOff), f(tOff), f(tOn),
                 r2(tOn / tOff)));
         }
         md.append('\n');
@@ -463,13 +466,15 @@ public final class ResultsReport
         xy.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         final int[] all = concat(new int[]{2}, MANY, BATCHES);
         int count = 0;
-        count += series(xy, "ringwriter end to end", all, (n) -> usPerFile("ManyFilesBenchmark.endToEnd", n, "retries", "on"));
+        count += series(xy, "ringwriter end to end", all,
+            (n) -> usPerFile("ManyFilesBenchmark.endToEnd", n, "retries", "on"));
         count += series(xy, "ringwriter existing files", all,
             (n) -> usPerFile("ManyFilesBenchmark.existing", n, "retries", "on"));
         count += series(xy, "C limit, 2 threads", all, (n) -> c(n, 2));
         count += series(xy, "C limit, 1 thread", all, (n) -> c(n, 1));
         count += series(xy, "Files.write pool", all, (n) -> usPerFile("FilesWriteBaselineBenchmark.endToEnd", n));
-        count += series(xy, "createTempFile pool", all, (n) -> usPerFile("CreateTempFileBaselineBenchmark.endToEnd", n));
+        count += series(xy, "createTempFile pool", all,
+            (n) -> usPerFile("CreateTempFileBaselineBenchmark.endToEnd", n));
         count += series(xy, "FileChannel loop", all, (n) -> usPerFile("FileChannelLoopBenchmark.endToEnd", n));
         count += series(xy, "Go published", all, (n) -> n >= 100 && n <= 1000 ? GO_MANY_NS.get(n) / 1000.0 / n :
             GO_BATCH_US.getOrDefault(n, n == 2 ? 82.486 / 2 : Double.NaN));
@@ -555,11 +560,13 @@ public final class ResultsReport
         md.append("## Streaming (time until the bytes are in the file)\n\n");
         md.append("Each producer writes ").append(Streams.BYTES_PER_OP >> 20).append(" MiB of messages per operation (")
             .append(Streams.BYTES_PER_OP_FSYNC >> 20).append(" MiB under FSYNC), then waits until they are in the ")
-            .append("files (ringwriter: `flush()`; Log4j2: the file size; Chronicle: the append into its mapped file). ")
+            .append("files (ringwriter: `flush()`; Log4j2: the file size; ")
+            .append("Chronicle: the append into its mapped file). ")
             .append("Every iteration checks the exact byte count.\n\n");
         final String[] sizes = {"64", "256", "1024"};
         md.append("### Peers and floor, one file\n\n");
-        md.append("| size | producers | FileChannel floor M msg/s | ringwriter M msg/s (1 file, NONE) | ringwriter / floor | ")
+        md.append("| size | producers | FileChannel floor M msg/s | ")
+            .append("ringwriter M msg/s (1 file, NONE) | ringwriter / floor | ")
             .append("ringwriter, 1 worker | Log4j2 async M msg/s | ringwriter / Log4j2 | Chronicle Queue M msg/s | ")
             .append("ringwriter / Chronicle |\n");
         md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -647,11 +654,13 @@ public final class ResultsReport
                     kv.put(t.substring(0, eq), t.substring(eq + 1));
                 }
             }
-            md.append(row(kv.get("rate"), kv.get("durability"), kv.get("waitStrategy"), kv.get("metric"), kv.get("count"),
+            md.append(row(kv.get("rate"), kv.get("durability"), kv.get("waitStrategy"),
+                kv.get("metric"), kv.get("count"),
                 us(kv.get("p50")), us(kv.get("p99")), us(kv.get("p99.9")), us(kv.get("p99.99")), us(kv.get("max"))));
         }
         md.append("\n`call`: intended send time to the return of `write()`; `callService`: the call alone (not ")
-            .append("corrected); `written`: intended time until `fstat` shows the bytes (polled every 10 us: late by up to that much); ")
+            .append("corrected); `written`: intended time until `fstat` shows the bytes ")
+            .append("(polled every 10 us: late by up to that much); ")
             .append("`durable`: a 1-in-100 sample sent with `submit()`, intended time until its future completes.\n\n");
     }
 
