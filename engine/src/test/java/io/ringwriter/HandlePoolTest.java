@@ -156,4 +156,30 @@ class HandlePoolTest
         }
         assertEquals(stats.bytesWritten(), onDisk, "bytes on disk equal bytes counted: " + stats);
     }
+
+    /**
+     * One batch of a thousand new files through two workers that may keep one handle each: every handle is evicted
+     * within the batch and reused; each file must still hold the message exactly once.
+     */
+    @Test
+    void shouldWriteEachFileOnceWhenEveryHandleIsEvictedWithinOneWriteAll() throws Exception
+    {
+        final byte[] message = "one message, once\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        final List<Path> files = new ArrayList<>();
+        for (int i = 0; i < 1000; i++)
+        {
+            files.add(dir.resolve("evict-" + i + ".log"));
+        }
+        try (WriteEngine engine = WriteEngine.builder().workers(2).maxOpenFiles(2).build())
+        {
+            final BatchResult result = engine.writeAll(files, message).get();
+            assertEquals(1000, result.succeeded());
+            assertEquals(1000, engine.stats().writeCalls());
+        }
+        for (final Path file : files)
+        {
+            assertEquals(java.util.Arrays.toString(message), java.util.Arrays.toString(Files.readAllBytes(file)),
+                file.toString());
+        }
+    }
 }
