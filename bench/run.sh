@@ -195,11 +195,19 @@ else
 fi
 
 log "report"
-java -Djava.awt.headless=true -cp "$JAR" io.ringwriter.bench.report.ResultsReport \
-    "$OUT" "$HERE/RESULTS.md" "$HERE/results-us-per-file.png"
+# What the report needs, small enough to commit beside RESULTS.md (the full logs stay in $OUT).
+KEEP_DIR="$HERE/results/run-$RUN_ID"
+mkdir -p "$KEEP_DIR"
+cp "$OUT"/*.json "$OUT"/*.txt "$KEEP_DIR"/
+grep -h "RINGWRITER-BENCH-LOSS" "$OUT"/*.log > "$KEEP_DIR/losses.log" || true
+[[ -f "$OUT/analysis.md" ]] && cp "$OUT/analysis.md" "$KEEP_DIR/"
+(cd "$REPO" && java -Djava.awt.headless=true -cp "$JAR" io.ringwriter.bench.report.ResultsReport \
+    "bench/results/run-$RUN_ID" "$HERE/RESULTS.md" "$HERE/results-us-per-file.png")
 
 if [[ "$KEEP" == 0 ]]; then
-    log "deleting the run's files under $DATA (after the last measurement)"
-    nice -n 19 rm -rf "$DATA"
+    # In the background: deleting a run's files takes minutes. Creates on this file system stay slow for minutes
+    # after a mass delete (recently freed inodes are skipped), so do not start another run until it has ended.
+    nohup nice -n 19 rm -rf "$DATA" > /dev/null 2>&1 &
+    log "deleting the run's files under $DATA in the background (pid $!): wait for it before measuring again"
 fi
 log "done in $(( $(date +%s) - START )) s: $HERE/RESULTS.md, raw data in $OUT"

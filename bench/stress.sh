@@ -3,7 +3,7 @@
 #
 #   bench/stress.sh [--quick] [more jcstress options...]
 #
-#   --quick   CI form: jcstress's "sanity" preset (one fork per configuration): about 5 minutes here
+#   --quick   CI form: jcstress's "sanity" preset (280 short runs): 6 to 15 minutes here, depending on load
 #   (none)    jcstress's "quick" preset for the state-machine tests, then the engine close tests with small
 #             strides (each case starts a tiny engine with two threads): 20 minutes or more
 # jcstress runs at most as many actors as there are CPUs: every test here has two actors (2-vCPU machines).

@@ -345,6 +345,7 @@ public final class ResultsReport
         latencyTable();
         handoff();
         failures();
+        analysis();
         notes();
         Files.writeString(out, md.toString(), StandardCharsets.UTF_8);
     }
@@ -847,6 +848,20 @@ public final class ResultsReport
         }
     }
 
+    /**
+     * The run directory may hold {@code analysis.md}: what the profiles of this run showed, written by whoever ran
+     * bench/profile.sh; it is included as it is.
+     */
+    private void analysis() throws IOException
+    {
+        final Path analysis = runDir.resolve("analysis.md");
+        if (Files.exists(analysis))
+        {
+            md.append("## Where the time goes (async-profiler, bench/profile.sh)\n\n")
+                .append(Files.readString(analysis, StandardCharsets.UTF_8).trim()).append("\n\n");
+        }
+    }
+
     private void notes()
     {
         md.append("## How these were measured\n\n");
@@ -859,8 +874,10 @@ public final class ResultsReport
             .append("per-operation setup (paths, checks) and is in the JSON.\n");
         md.append("- The C limit is `shared/limits/fsbench.c create` (and `stream`), run by `bench/run.sh` beside the ")
             .append("JMH run.\n");
-        md.append("- Raw data: the JMH JSON files, `fsbench.txt`, `latency-*.txt` and logs of this run are in the run ")
-            .append("directory named in the machine section.\n");
+        md.append("- Raw data: `").append(runDir).append("` (JMH JSON, fsbench.txt, latency-*.txt, losses.log); ")
+            .append("regenerate this file with `java -cp bench/target/benchmarks.jar ")
+            .append("io.ringwriter.bench.report.ResultsReport ").append(runDir)
+            .append(" bench/RESULTS.md bench/results-us-per-file.png`.\n");
     }
 
     // ---------------------------------------------------------------------------------------------------------------
