@@ -47,10 +47,6 @@ public final class EngineException extends RuntimeException
      * The engine closed before the write could be done.
      */
     public static final int ENGINE_CLOSED = 5;
-    /**
-     * No retry slot was free for a write that had to be set aside.
-     */
-    public static final int RETRY_CAPACITY = 6;
 
     private final Category category;
     private final int code;
