@@ -12,8 +12,8 @@ import java.nio.file.NotDirectoryException;
  * parent is not a directory ({@link NotDirectoryException}, or "Not a directory"), a path that is a directory
  * ("Is a directory"), an existing file under {@link WriteMode#CREATE_NEW} ({@link FileAlreadyExistsException}), a path
  * outside the root or otherwise refused by the engine ({@link EngineException} with a code other than
- * {@link EngineException#STORAGE_IO} and {@link EngineException#STORAGE_SPACE}). Everything else, a full disk and other {@code IOException}s among them, is
- * transient and retried under the {@link RetryPolicy}.
+ * {@link EngineException#STORAGE_IO} and {@link EngineException#STORAGE_SPACE}). Everything else, a full disk and
+ * other {@code IOException}s among them, is transient and retried under the {@link RetryPolicy}.
  * <p>
  * Called on engine threads; implementations must be thread safe and must not block.
  */
