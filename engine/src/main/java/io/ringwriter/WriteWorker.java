@@ -1074,8 +1074,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
         if (tracker != null)
         {
             tracker.markDone(event.attempts + 1, event.length);
-            agent.offerCompletion(tracker);
-            wakeAgent = true;
+            completeLater(tracker);
         }
         if (event.retried)
         {
@@ -1112,8 +1111,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
             reportFailure(event.path, sequence, event.length, attempts, cause);
             if (tracker != null)
             {
-                agent.offerCompletion(tracker);
-                wakeAgent = true;
+                completeLater(tracker);
             }
         }
         if (event.retried)
@@ -1391,14 +1389,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
             if (entry.mode == WriteMode.ATOMIC_REPLACE.ordinal())
             {
                 replaceAtomically(path, entry.target, ByteBuffer.wrap(entry.data, 0, entry.length));
-                localWritten++;
-                localBytes += entry.length;
-                if (tracker != null)
-                {
-                    tracker.markDone(entry.attempts + 1, entry.length);
-                    completeLater(tracker);
-                }
-                endEntry(entry);
+                entryWritten(entry);
                 return;
             }
             final FileHandle open = handles.get(path);
@@ -1439,14 +1430,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
             {
                 h.bytesDone = 0;
             }
-            localWritten++;
-            localBytes += entry.length;
-            if (tracker != null)
-            {
-                tracker.markDone(entry.attempts + 1, entry.length);
-                completeLater(tracker);
-            }
-            endEntry(entry);
+            entryWritten(entry);
         }
         catch (final Throwable ex)
         {
@@ -1457,6 +1441,19 @@ final class WriteWorker implements EventHandler<WriteEvent>
             }
             entryFailed(entry, ex);
         }
+    }
+
+    private void entryWritten(final RetryEntry entry)
+    {
+        localWritten++;
+        localBytes += entry.length;
+        final Tracker tracker = entry.tracker;
+        if (tracker != null)
+        {
+            tracker.markDone(entry.attempts + 1, entry.length);
+            completeLater(tracker);
+        }
+        endEntry(entry);
     }
 
     private void completeLater(final Tracker tracker)
