@@ -165,6 +165,26 @@ public final class Configuration
     public static final long CLOSE_TIMEOUT_DEFAULT_NS = 30_000_000_000L;
 
     /**
+     * Whether one thread at a time publishes: the ring then uses the Disruptor's single-producer sequencer, with no
+     * compare-and-set on the write path.
+     */
+    public static final String SINGLE_PRODUCER_PROP_NAME = "ringwriter.single.producer";
+    /**
+     * Default: any number of producer threads.
+     */
+    public static final boolean SINGLE_PRODUCER_DEFAULT = false;
+
+    /**
+     * How long a worker that finds only a few new events waits for more before it writes them, so that one system
+     * call carries a bigger batch (group commit for throughput). 0 writes every batch at once (lowest latency).
+     */
+    public static final String LINGER_PROP_NAME = "ringwriter.linger";
+    /**
+     * Default linger: {@value} ns.
+     */
+    public static final long LINGER_DEFAULT_NS = 10_000L;
+
+    /**
      * When set, the engine's counters live in this memory-mapped file, readable by {@code ringwriter stat}.
      */
     public static final String COUNTERS_FILE_PROP_NAME = "ringwriter.counters.file";
@@ -286,6 +306,22 @@ public final class Configuration
     public static int stageBufferSize()
     {
         return SystemUtil.getSizeAsInt(STAGE_BUFFER_SIZE_PROP_NAME, STAGE_BUFFER_SIZE_DEFAULT);
+    }
+
+    /**
+     * @return single-producer mode from {@value #SINGLE_PRODUCER_PROP_NAME} or {@link #SINGLE_PRODUCER_DEFAULT}.
+     */
+    public static boolean singleProducer()
+    {
+        return bool(System.getProperty(SINGLE_PRODUCER_PROP_NAME), SINGLE_PRODUCER_DEFAULT, SINGLE_PRODUCER_PROP_NAME);
+    }
+
+    /**
+     * @return the linger in nanoseconds from {@value #LINGER_PROP_NAME} or {@link #LINGER_DEFAULT_NS}.
+     */
+    public static long lingerNs()
+    {
+        return SystemUtil.getDurationInNanos(LINGER_PROP_NAME, LINGER_DEFAULT_NS);
     }
 
     /**

@@ -33,6 +33,13 @@ final class EngineContext
     final FileIo fileIo;
     final EngineCounters counters;
     final int stageBufferSize;
+    final boolean singleProducer;
+    /**
+     * Per ring slot, the shard of the message that starts there, or {@link #NO_OWNER} for a fragment or a skipped
+     * slot; written by the publisher before it publishes. A worker reads this dense array to pass over other shards'
+     * events without touching their cache lines (32 slots per line instead of one event per line).
+     */
+    final short[] owners;
     final RetryEntry[] retryEntries;
     final MpmcArrayQueue<RetryEntry> freeRetryEntries;
 
@@ -63,8 +70,11 @@ final class EngineContext
         final FileIo fileIo,
         final EngineCounters counters,
         final int stageBufferSize,
-        final int retrySlots)
+        final int retrySlots,
+        final boolean singleProducer)
     {
+        this.singleProducer = singleProducer;
+        this.owners = new short[ring.getBufferSize()];
         this.ring = ring;
         this.ringBytes = ringBytes;
         this.ringMemory = new UnsafeBuffer(ringBytes);
@@ -104,6 +114,18 @@ final class EngineContext
     int slotsFor(final int length)
     {
         return length == 0 ? 1 : (int)(((long)length + slotSize - 1) / slotSize);
+    }
+
+    static final short NO_OWNER = -1;
+
+    void own(final long sequence, final int shard)
+    {
+        owners[(int)sequence & mask] = (short)shard;
+    }
+
+    boolean ownedBy(final long sequence, final int shard)
+    {
+        return owners[(int)sequence & mask] == shard;
     }
 
     int shardOf(final Path path)

@@ -359,16 +359,16 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
         final long hi;
         try
         {
+            if (ctx.singleProducer)
+            {
+                // The producer thread is the ring's only publisher: hand the retry to the worker beside the ring.
+                return offerToLane(entry);
+            }
             hi = ring.tryNext(slots);
         }
         catch (final InsufficientCapacityException ex)
         {
-            if (lanes[entry.shard].offer(entry))
-            {
-                countRetry(entry);
-                return true;
-            }
-            return false;
+            return offerToLane(entry);
         }
 
         final long lo = hi - slots + 1;
@@ -389,9 +389,11 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
             first.tracker = entry.tracker;
             first.entry = entry;
             first.done = false;
+            ctx.own(lo, entry.shard);
             for (long s = lo + 1; s <= hi; s++)
             {
                 ring.get(s).kind = WriteEvent.KIND_FRAGMENT;
+                ctx.own(s, EngineContext.NO_OWNER);
             }
         }
         finally
@@ -402,6 +404,16 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
         // The entry stays in use until the worker ends the message: a write that fails again reuses it, so a worker
         // never needs a new slot for a retry, and flush() sees the write until it has ended.
         return true;
+    }
+
+    private boolean offerToLane(final RetryEntry entry)
+    {
+        if (lanes[entry.shard].offer(entry))
+        {
+            countRetry(entry);
+            return true;
+        }
+        return false;
     }
 
     private void countRetry(final RetryEntry entry)

@@ -66,6 +66,7 @@ public final class WriteEngine implements AutoCloseable
     private final Thread[] workerThreads;
     private final EngineCounters counters;
     private final long closeTimeoutNs;
+    private final boolean singleProducer;
     private final ConcurrentHashMap<Path, Path> resolvedPaths;
     private final Path rootNormalized;
 
@@ -80,17 +81,20 @@ public final class WriteEngine implements AutoCloseable
         this.slotSize = b.slotSize;
         this.maxMessageLength = (long)b.ringSize * b.slotSize;
         this.closeTimeoutNs = b.closeTimeoutNs;
+        this.singleProducer = b.singleProducer;
         this.rootNormalized = rootNormalized;
         this.resolvedPaths = rootNormalized == null ? null : new ConcurrentHashMap<>();
 
         this.counters = new EngineCounters(b.countersFile);
         final ByteBuffer ringBytes = ByteBuffer.allocateDirect(b.ringSize * b.slotSize);
+        final WaitStrategies.WorkerWait workerWait = WaitStrategies.create(b.waitStrategy, b.lingerNs, b.ringSize);
         this.ring = RingBuffer.create(
-            ProducerType.MULTI, WriteEvent::new, b.ringSize, WaitStrategies.create(b.waitStrategy));
+            b.singleProducer ? ProducerType.SINGLE : ProducerType.MULTI, WriteEvent::new, b.ringSize, workerWait);
+        workerWait.bind(ring);
         this.ctx = new EngineContext(
             ring, ringBytes, b.slotSize, b.workers, b.pinWorkers, b.durability, b.writeMode, b.maxOpenFiles,
             rootNormalized, rootReal, b.createParents, b.retryPolicy, b.failureHandler, b.fileIo, counters,
-            b.stageBufferSize, b.retrySlots);
+            b.stageBufferSize, b.retrySlots, b.singleProducer);
 
         this.agent = new RetryAgent(ctx);
         this.processors = (BatchEventProcessor<WriteEvent>[])new BatchEventProcessor<?>[b.workers];
@@ -265,7 +269,7 @@ public final class WriteEngine implements AutoCloseable
         checkLength(request.length());
         final long deadlineNs = deadlineOf(request.timeoutNs());
         final SingleTracker tracker = new SingleTracker(request.path(), deadlineNs, counters);
-        counters.published.increment();
+        countPublished(1);
         if (deadlineNs != Tracker.NO_DEADLINE)
         {
             agent.offerDeadline(tracker);
@@ -507,7 +511,7 @@ public final class WriteEngine implements AutoCloseable
         {
             if (accepted)
             {
-                counters.published.increment();
+                countPublished(1);
                 if (array != null)
                 {
                     copyIntoRing(ctx, lo, array, offset, length);
@@ -586,7 +590,7 @@ public final class WriteEngine implements AutoCloseable
         {
             return batch.future;
         }
-        counters.published.getAndAdd(requests.length);
+        countPublished(requests.length);
         if (deadlineNs != Tracker.NO_DEADLINE)
         {
             agent.offerDeadline(batch);
@@ -667,7 +671,8 @@ public final class WriteEngine implements AutoCloseable
         first.kind = WriteEvent.KIND_MESSAGE;
         first.retried = false;
         first.mode = (byte)mode;
-        first.shard = ctx.shardOf(path);
+        final int shard = ctx.shardOf(path);
+        first.shard = shard;
         first.length = length;
         first.slots = slots;
         first.attempts = 0;
@@ -677,9 +682,11 @@ public final class WriteEngine implements AutoCloseable
         first.tracker = tracker;
         first.entry = null;
         first.done = false;
+        ctx.own(lo, shard);
         for (long s = lo + 1; s <= hi; s++)
         {
             ring.get(s).kind = WriteEvent.KIND_FRAGMENT;
+            ctx.own(s, EngineContext.NO_OWNER);
         }
     }
 
@@ -689,6 +696,7 @@ public final class WriteEngine implements AutoCloseable
         {
             final WriteEvent event = ring.get(s);
             event.kind = WriteEvent.KIND_SKIP;
+            ctx.own(s, EngineContext.NO_OWNER);
             event.tracker = null;
             event.entry = null;
         }
@@ -697,6 +705,19 @@ public final class WriteEngine implements AutoCloseable
     private static final long CLAIM_FULL = -1;
     private static final long CLAIM_CLOSED = -2;
     private static final long CLAIM_ENDED = -3;
+
+    private void countPublished(final int count)
+    {
+        if (singleProducer)
+        {
+            // One writer: a plain add with release, no locked instruction to drain the store buffer on every write.
+            counters.published.getAndAddRelease(count);
+        }
+        else
+        {
+            counters.published.getAndAdd(count);
+        }
+    }
 
     /**
      * @return the highest claimed sequence, or CLAIM_FULL (non-blocking and full), CLAIM_CLOSED (closed while
@@ -1016,6 +1037,8 @@ public final class WriteEngine implements AutoCloseable
 
     private static final AtomicInteger THREAD_COUNT = new AtomicInteger();
 
+    private static final long MAX_LINGER_NS = TimeUnit.SECONDS.toNanos(1);
+
     private static final ThreadFactory DEFAULT_THREAD_FACTORY = (runnable) ->
     {
         final Thread thread = new Thread(runnable, "ringwriter-" + THREAD_COUNT.incrementAndGet());
@@ -1053,6 +1076,8 @@ public final class WriteEngine implements AutoCloseable
         private int retrySlots = Configuration.retrySlots();
         private int stageBufferSize = Configuration.stageBufferSize();
         private long closeTimeoutNs = Configuration.closeTimeoutNs();
+        private long lingerNs = Configuration.lingerNs();
+        private boolean singleProducer = Configuration.singleProducer();
         private Path countersFile = Configuration.countersFile();
         private FailureHandler failureHandler = DEFAULT_FAILURE_HANDLER;
         private ThreadFactory threadFactory = DEFAULT_THREAD_FACTORY;
@@ -1203,6 +1228,44 @@ public final class WriteEngine implements AutoCloseable
         }
 
         /**
+         * Promise that one thread at a time calls the write methods ({@code write}, {@code tryWrite},
+         * {@code submit}, {@code submitBatch}), with a happens-before edge between one caller and the next (for
+         * example, always the same thread). The ring then uses the Disruptor's single-producer sequencer: a write
+         * claims its slots with plain reads and writes instead of a compare-and-set on the shared cursor, and the
+         * retry agent hands retries to the workers beside the ring instead of publishing them into it.
+         * <p>
+         * {@link WriteEngine#close()} must then also happen after the last write returned (call it from the producer
+         * thread, or after joining it): a write racing {@code close()} from another thread can be neither written nor
+         * reported. {@code flush()} and {@code stats()} may be called from any thread. Breaking the promise
+         * corrupts the ring; the default ({@value Configuration#SINGLE_PRODUCER_PROP_NAME} false) allows any number
+         * of producers and any thread to close.
+         *
+         * @param singleProducer true to promise a single producer thread.
+         * @return this.
+         */
+        public Builder singleProducer(final boolean singleProducer)
+        {
+            this.singleProducer = singleProducer;
+            return this;
+        }
+
+        /**
+         * How long a worker that finds fewer than {@value WaitStrategies#LINGER_BATCH} new events keeps collecting
+         * before it writes them ({@value Configuration#LINGER_PROP_NAME}, default 10 us). A longer linger makes
+         * bigger batches (fewer system calls, fewer cache lines passed between the producer's core and the worker's
+         * per message) at the cost of up to that much delay before a write reaches the file; {@code Duration.ZERO}
+         * writes each batch as soon as it is seen, for the lowest latency.
+         *
+         * @param linger the longest wait for a fuller batch, zero or more.
+         * @return this.
+         */
+        public Builder linger(final Duration linger)
+        {
+            this.lingerNs = WriteRequest.saturatedNanos(Objects.requireNonNull(linger, "linger"));
+            return this;
+        }
+
+        /**
          * @param countersFile a file to map the engine's counters into, for {@code ringwriter stat}, or null.
          * @return this.
          */
@@ -1323,6 +1386,12 @@ public final class WriteEngine implements AutoCloseable
                     case Configuration.CLOSE_TIMEOUT_PROP_NAME:
                         closeTimeoutNs = parseDuration(key, value);
                         break;
+                    case Configuration.SINGLE_PRODUCER_PROP_NAME:
+                        singleProducer = Configuration.bool(value, singleProducer, key);
+                        break;
+                    case Configuration.LINGER_PROP_NAME:
+                        lingerNs = parseDuration(key, value);
+                        break;
                     case Configuration.COUNTERS_FILE_PROP_NAME:
                         countersFile = value.isEmpty() ? null : Path.of(value);
                         break;
@@ -1405,6 +1474,10 @@ public final class WriteEngine implements AutoCloseable
             if (stageBufferSize < 4096)
             {
                 errors.add("stageBufferSize must be at least 4096: stageBufferSize=" + stageBufferSize);
+            }
+            if (lingerNs < 0 || lingerNs > MAX_LINGER_NS)
+            {
+                errors.add("linger must be between 0 and 1 s: lingerNs=" + lingerNs);
             }
             if (closeTimeoutNs < 0)
             {

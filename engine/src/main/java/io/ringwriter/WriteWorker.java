@@ -164,8 +164,9 @@ final class WriteWorker implements EventHandler<WriteEvent>
     public void onEvent(final WriteEvent event, final long sequence, final boolean endOfBatch)
     {
         currentSequence = sequence;
-        if (event.kind == WriteEvent.KIND_MESSAGE && event.shard == shard && sequence > consumedThrough &&
-            !event.done)
+        // The owners array first: another shard's event is passed over without reading its cache line.
+        if (ctx.ownedBy(sequence, shard) && event.kind == WriteEvent.KIND_MESSAGE && event.shard == shard &&
+            sequence > consumedThrough && !event.done)
         {
             try
             {
