@@ -89,6 +89,10 @@ final class WriteWorker implements EventHandler<WriteEvent>
 
     private final long[] msgSeq;
     private final int[] msgNext;
+    /** Each chained message's length, so later passes over a batch need not read its event again. */
+    private final int[] msgLen;
+    /** True for a message with no tracker that is not a retry: written, it only needs counting. */
+    private final boolean[] msgPlain;
     private final byte[] msgOutcome;
     private final Throwable[] msgCause;
     private final int[] outcomeOrder;
@@ -137,6 +141,8 @@ final class WriteWorker implements EventHandler<WriteEvent>
         this.touched = new FileHandle[ctx.ringSize + 1];
         this.msgSeq = new long[ctx.ringSize + 1];
         this.msgNext = new int[ctx.ringSize + 1];
+        this.msgLen = new int[ctx.ringSize + 1];
+        this.msgPlain = new boolean[ctx.ringSize + 1];
         this.msgOutcome = new byte[ctx.ringSize + 1];
         this.msgCause = new Throwable[ctx.ringSize + 1];
         this.outcomeOrder = new int[ctx.ringSize + 1];
@@ -295,6 +301,8 @@ final class WriteWorker implements EventHandler<WriteEvent>
         final int m = msgCount++;
         msgSeq[m] = sequence;
         msgNext[m] = -1;
+        msgLen[m] = event.length;
+        msgPlain[m] = tracker == null && !retried;
         if (h.touched)
         {
             msgNext[h.tail] = m;
@@ -668,6 +676,12 @@ final class WriteWorker implements EventHandler<WriteEvent>
         for (int i = start; i < end; i++)
         {
             final int m = outcomeOrder[i];
+            if (msgPlain[m] && msgOutcome[m] == OUTCOME_WRITTEN)
+            {
+                localWritten++;
+                localBytes += msgLen[m];
+                continue;
+            }
             final long seq = msgSeq[m];
             final WriteEvent event = ring.get(seq);
             switch (msgOutcome[m])
@@ -716,9 +730,8 @@ final class WriteWorker implements EventHandler<WriteEvent>
         {
             for (int m = h.head; m != -1; m = msgNext[m])
             {
-                final long seq = msgSeq[m];
-                final int length = ring.get(seq).length;
-                final int offset = ctx.offsetOf(seq);
+                final int length = msgLen[m];
+                final int offset = ctx.offsetOf(msgSeq[m]);
                 if (length > stageCapacity - used)
                 {
                     if (used > 0)
@@ -877,7 +890,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
                 msgOutcome[m] = OUTCOME_WRITTEN;
                 continue;
             }
-            final int length = ring.get(msgSeq[m]).length;
+            final int length = msgLen[m];
             if (!whole && !failedYet && kept + length <= done)
             {
                 kept += length;
