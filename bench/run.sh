@@ -163,12 +163,12 @@ c_stream 3
 for size in $SIZES; do
     log "  size=$size"
     jmh "floor-$size" 'FileChannelFloorBenchmark\.' -p size="$size" "${STREAM_ITER[@]}"
-    jmh "stream-$size" 'StreamingBenchmark\.' -p size="$size" "${STREAM_CASES[@]}" "${STREAM_ITER[@]}"
-    if [[ "$size" == 64 ]]; then
-        # The same one-file case with one worker: the second worker of the default only scans the ring.
-        jmh "stream-$size-w1" 'StreamingBenchmark\.' -p size="$size" -p files=1 -p durability=NONE -p workers=1 \
-            "${STREAM_ITER[@]}"
-    fi
+    jmh "stream-$size" 'StreamingBenchmark\.(oneProducer|twoProducers)' -p size="$size" "${STREAM_CASES[@]}" \
+        "${STREAM_ITER[@]}"
+    # Tuned for one file: one worker (a second would only pass over the events), slots the size of a message, and
+    # the single-producer ring for the one-thread case.
+    jmh "stream-$size-tuned" 'StreamingBenchmark\.(singleProducer|twoProducers)' -p size="$size" -p files=1 \
+        -p durability=NONE -p workers=1 -p slotSize="$size" "${STREAM_ITER[@]}"
     jmh "log4j-$size" 'Log4jAsyncBenchmark\.' -p size="$size" "${STREAM_ITER[@]}"
     if [[ "$QUICK" == 1 ]]; then
         jmh "chronicle-$size" 'ChronicleQueueBenchmark\.oneProducer' -p size="$size" "${STREAM_ITER[@]}"

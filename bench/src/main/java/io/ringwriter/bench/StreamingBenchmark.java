@@ -73,6 +73,13 @@ public class StreamingBenchmark
     @Param({"SLEEPING"})
     public String waitStrategy;
 
+    /**
+     * Bytes per ring slot; 0 means the engine's default (256). Tuned runs set it to the message size, so messages
+     * sit densely in the ring.
+     */
+    @Param({"0"})
+    public int slotSize;
+
     private WriteEngine engine;
     private Path[] paths;
     private byte[] message;
@@ -102,6 +109,12 @@ public class StreamingBenchmark
         {
             builder.workers(workers);
         }
+        if (slotSize > 0)
+        {
+            builder.slotSize(slotSize);
+        }
+        // The singleProducer benchmark promises one producer thread: the Disruptor's single-producer sequencer.
+        builder.singleProducer(params.getBenchmark().endsWith(".singleProducer"));
         engine = builder.build();
     }
 
@@ -208,6 +221,19 @@ public class StreamingBenchmark
     @Benchmark
     @Threads(2)
     public long twoProducers(final Producer producer)
+    {
+        return produce(producer);
+    }
+
+    /**
+     * One producer thread on an engine built with {@code singleProducer(true)}: no compare-and-set per write.
+     *
+     * @param producer its state.
+     * @return the last sequence (consumed by JMH).
+     */
+    @Benchmark
+    @Threads(1)
+    public long singleProducer(final Producer producer)
     {
         return produce(producer);
     }

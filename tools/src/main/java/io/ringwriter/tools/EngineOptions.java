@@ -71,6 +71,16 @@ final class EngineOptions
         description = "How long closing waits for pending writes (ringwriter.close.timeout; default 30s).")
     Duration closeTimeout;
 
+    @Option(names = "--linger", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+        description = "How long a worker that sees only a few new writes waits for more before one system call " +
+            "writes them (ringwriter.linger; default 10us; 0 for the lowest latency).")
+    Duration linger;
+
+    @Option(names = "--single-producer", paramLabel = "true|false", arity = "0..1", fallbackValue = "true",
+        description = "Use the Disruptor's single-producer ring: no compare-and-set per write. The commands here " +
+            "publish from one thread (ringwriter.single.producer; default false).")
+    Boolean singleProducer;
+
     @Option(names = "--counters-file", paramLabel = "FILE",
         description = "Publish the engine's counters in this mapped file, for 'ringwriter stat' " +
             "(ringwriter.counters.file).")
@@ -122,6 +132,8 @@ final class EngineOptions
         put(props, Configuration.STAGE_BUFFER_SIZE_PROP_NAME, stageBufferSize);
         put(props, Configuration.RETRY_SLOTS_PROP_NAME, retrySlots);
         put(props, Configuration.CLOSE_TIMEOUT_PROP_NAME, closeTimeout == null ? null : closeTimeout.toNanos() + "ns");
+        put(props, Configuration.LINGER_PROP_NAME, linger == null ? null : linger.toNanos() + "ns");
+        put(props, Configuration.SINGLE_PRODUCER_PROP_NAME, singleProducer);
         put(props, Configuration.COUNTERS_FILE_PROP_NAME, countersFile);
         return props;
     }

@@ -250,6 +250,26 @@ class WriteCommandTest
     }
 
     @Test
+    void shouldWriteThroughTheSingleProducerRingWithoutLinger() throws IOException
+    {
+        final List<String> args = new ArrayList<>(List.of(
+            "write", "--single-producer", "--linger", "0", "--workers", "2", "--message", "one thread", "--to"));
+        for (int i = 0; i < 100; i++)
+        {
+            args.add(dir.resolve("s" + i).toString());
+        }
+
+        final CommandRunner.Result result = CommandRunner.run(args.toArray(new String[0]));
+
+        assertEquals(0, result.exitCode(), result::toString);
+        for (int i = 0; i < 100; i++)
+        {
+            assertEquals("one thread", Files.readString(dir.resolve("s" + i)));
+        }
+        assertTrue(result.out().contains("succeeded     100"), result::toString);
+    }
+
+    @Test
     void shouldResolvePathsAgainstTheRoot() throws IOException
     {
         final CommandRunner.Result result = CommandRunner.run(
@@ -351,6 +371,8 @@ class WriteCommandTest
         "--binary --to x --message m                    |--binary",
         "--workers many --to x --message m              |--workers",
         "--ring-size 1000 --to x --message m            |ringSize",
+        "--linger 2s --to x --message m                 |linger",
+        "--linger soon --to x --message m               |--linger",
         "--config /nonexistent/engine.properties --to x --message m|--config",
         "--root /nonexistent/root --to x --message m    |root",
         "--ring-size 4 --slot-size 1 --to x --message 12345|--message",
