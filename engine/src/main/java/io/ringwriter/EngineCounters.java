@@ -121,6 +121,11 @@ final class EngineCounters implements AutoCloseable
         }
     }
 
+    boolean isMirrored()
+    {
+        return mirrorValues != null;
+    }
+
     /**
      * Mirror at most about once per millisecond.
      *

@@ -171,6 +171,15 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
         return work;
     }
 
+    /**
+     * @return true when the agent has work that falls due with time alone (a timer, a retry waiting for room, the
+     * counters file's mirror); everything else arrives with a {@link #wake()}.
+     */
+    boolean hasTimedWork()
+    {
+        return wheel.timerCount() > 0 || !ready.isEmpty() || ctx.counters.isMirrored() || ctx.aborting;
+    }
+
     private void updateRingGauge()
     {
         final long used = ring.getCursor() - ring.getMinimumGatingSequence();

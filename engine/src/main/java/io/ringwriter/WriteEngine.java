@@ -9,7 +9,6 @@ import com.lmax.disruptor.dsl.ProducerType;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 
 import java.io.IOException;
 import java.lang.invoke.VarHandle;
@@ -103,8 +102,9 @@ public final class WriteEngine implements AutoCloseable
         for (int i = 0; i < b.workers; i++)
         {
             final WriteWorker worker = new WriteWorker(i, ctx, agent);
+            final WorkerBarrier barrier = new WorkerBarrier(ring.newBarrier(), worker, b.waitStrategy);
             final BatchEventProcessor<WriteEvent> processor =
-                new BatchEventProcessorBuilder().build(ring, ring.newBarrier(), worker);
+                new BatchEventProcessorBuilder().build(ring, barrier, worker);
             processor.setExceptionHandler(exceptionHandler);
             processors[i] = processor;
         }
@@ -114,7 +114,7 @@ public final class WriteEngine implements AutoCloseable
         }
 
         this.agentRunner = new AgentRunner(
-            new BackoffIdleStrategy(10, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1)),
+            new AgentIdle(agent),
             (throwable) ->
             {
                 counters.errors.increment();

@@ -91,6 +91,8 @@ final class WriteWorker implements EventHandler<WriteEvent>
     private final int[] msgNext;
     /** Each chained message's length, so later passes over a batch need not read its event again. */
     private final int[] msgLen;
+    private boolean ownWorkInBatch;
+    private int batchesWithoutOwnWork;
     /** True for a message with no tracker that is not a retry: written, it only needs counting. */
     private final boolean[] msgPlain;
     private final byte[] msgOutcome;
@@ -174,6 +176,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
         if (ctx.ownedBy(sequence, shard) && event.kind == WriteEvent.KIND_MESSAGE && event.shard == shard &&
             sequence > consumedThrough && !event.done)
         {
+            ownWorkInBatch = true;
             try
             {
                 onMessage(event, sequence);
@@ -196,6 +199,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
      */
     public void onTimeout(final long sequence)
     {
+        batchesWithoutOwnWork = 0;
         processLane();
         flushLocalCounters();
         if (wakeAgent)
@@ -220,8 +224,18 @@ final class WriteWorker implements EventHandler<WriteEvent>
         }
     }
 
+    /**
+     * @return how many batches in a row held no message of this worker's (see {@link WorkerBarrier}).
+     */
+    int batchesWithoutOwnWork()
+    {
+        return batchesWithoutOwnWork;
+    }
+
     private void endBatch()
     {
+        batchesWithoutOwnWork = ownWorkInBatch ? 0 : batchesWithoutOwnWork + 1;
+        ownWorkInBatch = false;
         if (touchedCount > 0)
         {
             commit(touched, touchedCount);

@@ -117,6 +117,7 @@ public class LatencyBenchmark
     private long[] durableDone;
     private long[] durableIntended;
     private String label;
+    private long preemptions;
 
     private static Histogram histogram()
     {
@@ -181,6 +182,7 @@ public class LatencyBenchmark
         long seen = 0;
         long lastPoll = 0;
         int samples = 0;
+        final long preemptedBefore = involuntarySwitches();
         for (int i = 0; i < count; i++)
         {
             final long intended = start + i * interval;
@@ -216,6 +218,10 @@ public class LatencyBenchmark
                 lastPoll = t1;
             }
         }
+        if (recording)
+        {
+            preemptions += involuntarySwitches() - preemptedBefore;
+        }
         while (seen < count)
         {
             seen = observe(seen, start, interval, size, System.nanoTime());
@@ -234,6 +240,30 @@ public class LatencyBenchmark
         }
         Streams.checkBytes("latency file " + label, (long)count * size, sizer.size());
         return seen;
+    }
+
+    /**
+     * How often the kernel took the CPU from this thread against its will (Linux; 0 elsewhere): a producer that
+     * spins through its schedule is only preempted when more threads want to run than there are CPUs, and each
+     * preemption costs a scheduler slice (milliseconds) of coordinated-omission-corrected latency.
+     */
+    private static long involuntarySwitches()
+    {
+        try
+        {
+            for (final String line : Files.readAllLines(Path.of("/proc/thread-self/status")))
+            {
+                if (line.startsWith("nonvoluntary_ctxt_switches:"))
+                {
+                    return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                }
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return 0;
+        }
+        return 0;
     }
 
     private long observe(final long seen, final long start, final long interval, final int size, final long now)
@@ -279,7 +309,9 @@ public class LatencyBenchmark
                 .append(" p99.9=").append(h.getValueAtPercentile(99.9))
                 .append(" p99.99=").append(h.getValueAtPercentile(99.99))
                 .append(" max=").append(h.getMaxValue())
-                .append(" unit=ns\n");
+                .append(" unit=ns")
+                .append(" producerPreemptions=").append(preemptions)
+                .append('\n');
         }
         final PrintStream out = System.out;
         out.print(text);

@@ -1,0 +1,97 @@
+package io.ringwriter;
+
+import com.lmax.disruptor.AlertException;
+import com.lmax.disruptor.SequenceBarrier;
+import com.lmax.disruptor.TimeoutException;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One worker's barrier: the ring's own, plus a back-off for a worker whose recent batches held nothing of its own.
+ * <p>
+ * Every worker reads every event (the ring is shared), so while one file streams, the workers that do not own it
+ * would each keep a CPU busy passing over its events, and on a machine with no CPU to spare they take it from the
+ * producer or the owning worker. After two such batches in a row this worker parks before it looks again, from
+ * {@link #MIN_PARK_NS} doubling to {@link #MAX_PARK_NS}; its first batch with a message of its own ends the back-off.
+ * While parked it holds the producers back only when the ring fills, and {@code flush()} waits at most one park more.
+ * Not for {@link WaitStrategyType#BUSY_SPIN} (cores given to the engine; never parks) and only a yield for
+ * {@link WaitStrategyType#YIELDING}.
+ */
+final class WorkerBarrier implements SequenceBarrier
+{
+    static final long MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(50);
+    static final long MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final SequenceBarrier delegate;
+    private final WriteWorker worker;
+    private final WaitStrategyType type;
+
+    WorkerBarrier(final SequenceBarrier delegate, final WriteWorker worker, final WaitStrategyType type)
+    {
+        this.delegate = delegate;
+        this.worker = worker;
+        this.type = type;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public long waitFor(final long sequence) throws AlertException, InterruptedException, TimeoutException
+    {
+        final int idle = worker.batchesWithoutOwnWork();
+        if (idle >= 2 && type != WaitStrategyType.BUSY_SPIN)
+        {
+            if (type == WaitStrategyType.YIELDING)
+            {
+                Thread.yield();
+            }
+            else
+            {
+                LockSupport.parkNanos(Math.min(MAX_PARK_NS, MIN_PARK_NS << Math.min(idle - 2, 10)));
+            }
+            delegate.checkAlert();
+        }
+        return delegate.waitFor(sequence);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public long getCursor()
+    {
+        return delegate.getCursor();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public boolean isAlerted()
+    {
+        return delegate.isAlerted();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public void alert()
+    {
+        delegate.alert();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public void clearAlert()
+    {
+        delegate.clearAlert();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    public void checkAlert() throws AlertException
+    {
+        delegate.checkAlert();
+    }
+}
