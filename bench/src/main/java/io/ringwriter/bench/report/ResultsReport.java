@@ -651,8 +651,9 @@ public final class ResultsReport
             return;
         }
         md.append("## Latency at a fixed offered rate (coordinated omission corrected), microseconds\n\n");
-        md.append("| rate msg/s | durability | wait | metric | count | p50 | p99 | p99.9 | p99.99 | max |\n");
-        md.append("|---:|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| rate msg/s | durability | wait | metric | count | p50 | p99 | p99.9 | p99.99 | max | ")
+            .append("producer preempted |\n");
+        md.append("|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (final String[] tokens : latency)
         {
             final Map<String, String> kv = new LinkedHashMap<>();
@@ -666,12 +667,15 @@ public final class ResultsReport
             }
             md.append(row(kv.get("rate"), kv.get("durability"), kv.get("waitStrategy"),
                 kv.get("metric"), kv.get("count"),
-                us(kv.get("p50")), us(kv.get("p99")), us(kv.get("p99.9")), us(kv.get("p99.99")), us(kv.get("max"))));
+                us(kv.get("p50")), us(kv.get("p99")), us(kv.get("p99.9")), us(kv.get("p99.99")), us(kv.get("max")),
+                kv.getOrDefault("producerPreemptions", "-")));
         }
         md.append("\n`call`: intended send time to the return of `write()`; `callService`: the call alone (not ")
             .append("corrected); `written`: intended time until `fstat` shows the bytes ")
             .append("(polled every 10 us: late by up to that much); ")
-            .append("`durable`: a 1-in-100 sample sent with `submit()`, intended time until its future completes.\n\n");
+            .append("`durable`: a 1-in-100 sample sent with `submit()`, intended time until its future completes. ")
+            .append("Producer preempted: how often the kernel took the producer thread's CPU during the measured ")
+            .append("iterations; each costs up to a scheduler slice (milliseconds) of corrected latency.\n\n");
     }
 
     private void handoff()
@@ -792,6 +796,8 @@ public final class ResultsReport
         }
         String p99 = "not run";
         String p9999 = "not run";
+        String p99Service = "not run";
+        String p9999Service = "not run";
         for (final String[] tokens : latency)
         {
             final String line = String.join(" ", tokens);
@@ -799,6 +805,12 @@ public final class ResultsReport
             {
                 p99 = us(value(line, "p99")) + " us";
                 p9999 = us(value(line, "p99.99")) + " us";
+            }
+            if (line.contains("rate=1000000 ") && line.contains("durability=NONE") &&
+                line.contains("metric=callService "))
+            {
+                p99Service = us(value(line, "p99")) + " us";
+                p9999Service = us(value(line, "p99.99")) + " us";
             }
         }
         final Result big = find("ManyFilesBenchmark.endToEnd", "files", "100000");
@@ -829,9 +841,11 @@ public final class ResultsReport
         target("No event lost", losses.stream().anyMatch((l) -> l.startsWith("StreamingBenchmark")) ? "LOST" :
             "none lost by ringwriter" + (losses.isEmpty() ? "" : " (peers lost: see streaming)"),
             losses.stream().noneMatch((l) -> l.startsWith("StreamingBenchmark")));
-        target("write() at 1 M msg/s: p99 <= 1 us", p99, p99.endsWith(" us") &&
+        target("write() at 1 M msg/s: p99 <= 1 us (corrected; the call alone: " + p99Service + ")", p99,
+            p99.endsWith(" us") &&
             Double.parseDouble(p99.replace(" us", "").replace(",", "")) <= 1.0);
-        target("write() at 1 M msg/s: p99.99 <= 50 us", p9999, p9999.endsWith(" us") &&
+        target("write() at 1 M msg/s: p99.99 <= 50 us (corrected; the call alone: " + p9999Service + ")", p9999,
+            p9999.endsWith(" us") &&
             Double.parseDouble(p9999.replace(" us", "").replace(",", "")) <= 50.0);
         target("FSYNC 64 B >= 2 M msg/s durable", m(fsync) + " M msg/s (best of files x producers)", fsync >= 2e6);
         target("Retries on within 3% of off (end to end)", worstRetryN == 0 ? "not run" :
