@@ -14,7 +14,9 @@ import java.util.concurrent.locks.LockSupport;
  * would each keep a CPU busy passing over its events, and on a machine with no CPU to spare they take it from the
  * producer or the owning worker. After two such batches in a row this worker parks before it looks again, from
  * {@link #MIN_PARK_NS} doubling to {@link #MAX_PARK_NS}; its first batch with a message of its own ends the back-off.
- * While parked it holds the producers back only when the ring fills, and {@code flush()} waits at most one park more.
+ * A park is never longer than the ring takes to fill at {@link #FILL_NS_PER_SLOT} per slot (a ring too small for a
+ * useful park gets a yield), and there is none while the worker is a quarter of the ring behind, so a parked worker
+ * rarely holds the producers back; {@code flush()} waits at most one park more.
  * Not for {@link WaitStrategyType#BUSY_SPIN} (cores given to the engine; never parks) and only a yield for
  * {@link WaitStrategyType#YIELDING}.
  */
@@ -23,15 +25,26 @@ final class WorkerBarrier implements SequenceBarrier
     static final long MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(50);
     static final long MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
+    /**
+     * The fastest the ring is expected to fill, per slot: a park never lasts longer than the ring takes to fill at
+     * this pace, so an idle worker does not hold a producer back even on a small ring.
+     */
+    static final long FILL_NS_PER_SLOT = 16;
+
     private final SequenceBarrier delegate;
     private final WriteWorker worker;
     private final WaitStrategyType type;
+    private final int ringSize;
+    private final long maxParkNs;
 
-    WorkerBarrier(final SequenceBarrier delegate, final WriteWorker worker, final WaitStrategyType type)
+    WorkerBarrier(
+        final SequenceBarrier delegate, final WriteWorker worker, final WaitStrategyType type, final int ringSize)
     {
         this.delegate = delegate;
         this.worker = worker;
         this.type = type;
+        this.ringSize = ringSize;
+        this.maxParkNs = Math.min(MAX_PARK_NS, ringSize * FILL_NS_PER_SLOT);
     }
 
     /**
@@ -40,15 +53,16 @@ final class WorkerBarrier implements SequenceBarrier
     public long waitFor(final long sequence) throws AlertException, InterruptedException, TimeoutException
     {
         final int idle = worker.batchesWithoutOwnWork();
-        if (idle >= 2 && type != WaitStrategyType.BUSY_SPIN)
+        // Never while this worker is a quarter of the ring behind: then it is what the producers wait for.
+        if (idle >= 2 && type != WaitStrategyType.BUSY_SPIN && delegate.getCursor() - sequence < ringSize >> 2)
         {
-            if (type == WaitStrategyType.YIELDING)
+            if (type == WaitStrategyType.YIELDING || maxParkNs < MIN_PARK_NS)
             {
                 Thread.yield();
             }
             else
             {
-                LockSupport.parkNanos(Math.min(MAX_PARK_NS, MIN_PARK_NS << Math.min(idle - 2, 10)));
+                LockSupport.parkNanos(Math.min(maxParkNs, MIN_PARK_NS << Math.min(idle - 2, 10)));
             }
             delegate.checkAlert();
         }

@@ -102,7 +102,7 @@ public final class WriteEngine implements AutoCloseable
         for (int i = 0; i < b.workers; i++)
         {
             final WriteWorker worker = new WriteWorker(i, ctx, agent);
-            final WorkerBarrier barrier = new WorkerBarrier(ring.newBarrier(), worker, b.waitStrategy);
+            final WorkerBarrier barrier = new WorkerBarrier(ring.newBarrier(), worker, b.waitStrategy, b.ringSize);
             final BatchEventProcessor<WriteEvent> processor =
                 new BatchEventProcessorBuilder().build(ring, barrier, worker);
             processor.setExceptionHandler(exceptionHandler);
