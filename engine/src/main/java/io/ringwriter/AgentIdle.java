@@ -7,15 +7,16 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The retry agent's idle strategy: spin and yield briefly after work, then park for 1 ms while something is due with
- * time alone (a retry's backoff, a timeout, the counters mirror), and for {@link #QUIET_PARK_NS} otherwise. Every
- * other input (a failed write, a completion, a resume, a deadline, close) unparks the agent, so a quiet agent costs the
- * producers and workers nothing: on a machine with as many busy threads as CPUs, an agent waking every millisecond
- * would take a CPU from one of them a thousand times a second.
+ * time alone (a retry's backoff, a timeout, the counters mirror), and for {@link #QUIET_PARK_NS} otherwise. The other
+ * inputs unpark the agent (a failed write and a deadline at once; completions and resumes when the worker's batch
+ * ends), so a quiet agent costs the producers and workers little: on a machine with as many busy threads as CPUs, an
+ * agent waking every millisecond takes a CPU from one of them a thousand times a second. The quiet park bounds how
+ * late a completion is when its worker is held inside a batch (a slow open).
  */
 final class AgentIdle implements IdleStrategy
 {
     static final long BUSY_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
-    static final long QUIET_PARK_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    static final long QUIET_PARK_NS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private static final int SPINS = 10;
     private static final int YIELDS = 10;

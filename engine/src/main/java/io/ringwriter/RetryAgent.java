@@ -157,10 +157,16 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
     public int doWork()
     {
         int work = 0;
+        if (wheel.timerCount() == 0)
+        {
+            // The wheel moves one tick per poll: an empty one jumps to now, so a timer set after a long park is not
+            // scheduled into a tick the wheel reaches only many polls later.
+            wheel.currentTickTime(System.nanoTime());
+        }
         work += drainCompletions();
         work += drainInbox();
         work += drainDeadlines();
-        work += wheel.poll(System.nanoTime(), this, DRAIN_LIMIT);
+        work += pollTimers(System.nanoTime());
         work += publishReady();
         if (ctx.aborting)
         {
@@ -169,6 +175,18 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
         updateRingGauge();
         ctx.counters.mirrorIfDue(System.nanoTime());
         return work;
+    }
+
+    private int pollTimers(final long nowNs)
+    {
+        // One tick per poll: catch up with the clock when the agent was busy or parked for longer than a tick.
+        int expired = 0;
+        do
+        {
+            expired += wheel.poll(nowNs, this, DRAIN_LIMIT - expired);
+        }
+        while (expired < DRAIN_LIMIT && wheel.timerCount() > 0 && wheel.currentTickTime() <= nowNs);
+        return expired;
     }
 
     /**
@@ -364,6 +382,8 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
 
     private boolean republish(final RetryEntry entry)
     {
+        // Read before the entry is handed over: once published, its worker may fail it again and change its type.
+        final boolean afterFailure = entry.type == RetryEntry.TYPE_FAILED;
         final int slots = ctx.slotsFor(entry.length);
         final long hi;
         try
@@ -371,13 +391,13 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
             if (ctx.singleProducer)
             {
                 // The producer thread is the ring's only publisher: hand the retry to the worker beside the ring.
-                return offerToLane(entry);
+                return offerToLane(entry, afterFailure);
             }
             hi = ring.tryNext(slots);
         }
         catch (final InsufficientCapacityException ex)
         {
-            return offerToLane(entry);
+            return offerToLane(entry, afterFailure);
         }
 
         final long lo = hi - slots + 1;
@@ -409,25 +429,26 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
         {
             ring.publish(lo, hi);
         }
-        countRetry(entry);
+        countRetry(afterFailure);
         // The entry stays in use until the worker ends the message: a write that fails again reuses it, so a worker
         // never needs a new slot for a retry, and flush() sees the write until it has ended.
         return true;
     }
 
-    private boolean offerToLane(final RetryEntry entry)
+    private boolean offerToLane(final RetryEntry entry, final boolean afterFailure)
     {
         if (lanes[entry.shard].offer(entry))
         {
-            countRetry(entry);
+            ctx.wakeup.wakeIfParked();
+            countRetry(afterFailure);
             return true;
         }
         return false;
     }
 
-    private void countRetry(final RetryEntry entry)
+    private void countRetry(final boolean afterFailure)
     {
-        if (entry.type == RetryEntry.TYPE_FAILED)
+        if (afterFailure)
         {
             ctx.counters.retried.increment();
         }

@@ -26,6 +26,12 @@ final class WaitStrategies
     static final int LINGER_BATCH = 256;
 
     /**
+     * How long an idle {@link WaitStrategyType#SLEEPING} worker parks; a producer unparks it sooner
+     * ({@link WorkerWakeup}), so this bounds only the rare missed wake-up.
+     */
+    static final long SLEEPING_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    /**
      * Pauses between two reads of the cursor while lingering: the cursor's cache line stays with the producer
      * for a while, so it is not pulled across cores after every event.
      */
@@ -35,41 +41,45 @@ final class WaitStrategies
     {
     }
 
-    static WorkerWait create(final WaitStrategyType type, final long lingerNs, final int ringSize)
+    static WorkerWait create(
+        final WaitStrategyType type, final long lingerNs, final int ringSize, final WorkerWakeup wakeup)
     {
-        return new WorkerWait(create(type), lingerNs, Math.min(LINGER_BATCH, Math.max(1, ringSize / 2)));
+        return new WorkerWait(create(type, wakeup), lingerNs, Math.min(LINGER_BATCH, Math.max(1, ringSize / 2)));
     }
 
-    static WaitStrategy create(final WaitStrategyType type)
+    static WaitStrategy create(final WaitStrategyType type, final WorkerWakeup wakeup)
     {
         switch (type)
         {
             case BLOCKING:
                 return new TimeoutBlockingWaitStrategy(IDLE_TIMEOUT_NS, TimeUnit.NANOSECONDS);
             case YIELDING:
-                return new SpinThenPark(100, Integer.MAX_VALUE, 0);
+                return new SpinThenPark(100, Integer.MAX_VALUE, 0, wakeup);
             case BUSY_SPIN:
-                return new SpinThenPark(Integer.MAX_VALUE, 0, 0);
+                return new SpinThenPark(Integer.MAX_VALUE, 0, 0, wakeup);
             case SLEEPING:
             default:
-                return new SpinThenPark(200, 100, 100_000);
+                return new SpinThenPark(200, 100, SLEEPING_PARK_NS, wakeup);
         }
     }
 
     /**
-     * Spin, then yield, then park, re-checking the sequence each time; never signalled by producers.
+     * Spin, then yield, then park, re-checking the sequence each time; a producer unparks a parked worker
+     * ({@link WorkerWakeup}).
      */
     static final class SpinThenPark implements WaitStrategy
     {
         private final int spins;
         private final int yields;
         private final long parkNs;
+        private final WorkerWakeup wakeup;
 
-        SpinThenPark(final int spins, final int yields, final long parkNs)
+        SpinThenPark(final int spins, final int yields, final long parkNs, final WorkerWakeup wakeup)
         {
             this.spins = spins;
             this.yields = yields;
             this.parkNs = parkNs;
+            this.wakeup = wakeup;
         }
 
         /**
@@ -96,7 +106,7 @@ final class WaitStrategies
                 }
                 else if (parkNs > 0)
                 {
-                    LockSupport.parkNanos(parkNs);
+                    wakeup.park(dependentSequence, sequence, parkNs);
                 }
                 else
                 {
@@ -120,10 +130,11 @@ final class WaitStrategies
         }
 
         /**
-         * {@inheritDoc}
+         * Called by the sequencer on every publish (and on a halt): wake the workers that sleep, if any.
          */
         public void signalAllWhenBlocking()
         {
+            wakeup.wakeIfParked();
         }
     }
 

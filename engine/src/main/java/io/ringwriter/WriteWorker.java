@@ -155,6 +155,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
      */
     public void onStart()
     {
+        ctx.wakeup.register(shard);
         if (ctx.pinWorkers)
         {
             final int cpu = shard % Runtime.getRuntime().availableProcessors();
@@ -1269,7 +1270,9 @@ final class WriteWorker implements EventHandler<WriteEvent>
     {
         holds.put(entry.path, holds.getValue(entry.path) + 1);
         agent.offer(entry);
-        wakeAgent = true;
+        // At once, not at the batch's end: failures are rare, and this worker may yet be held inside the batch by
+        // a slow open while the retry's backoff runs.
+        agent.wake();
     }
 
     private RetryEntry takeEntry()
