@@ -4,7 +4,8 @@ package io.ringwriter;
  * How idle worker threads wait for new writes. The choice trades latency for CPU.
  * <p>
  * Every strategy wakes an idle worker at least once per millisecond, so that work handed to it from outside the
- * ring (retries that could not enter a full ring) is never stranded.
+ * ring (retries that could not enter a full ring) is never stranded. A worker whose recent batches held none of its
+ * own messages backs off further (parks, except under {@link #BUSY_SPIN}) while others' events stream past it.
  */
 public enum WaitStrategyType
 {
@@ -14,8 +15,8 @@ public enum WaitStrategyType
     BLOCKING,
 
     /**
-     * Spin, then yield, then park for short intervals; producers never signal. The default: near-zero producer
-     * cost and modest CPU when idle.
+     * Spin, then yield, then park for up to 1 ms; a producer unparks a parked worker (one volatile read per publish
+     * while none is parked). The default: near-zero producer cost, little CPU and few wake-ups when idle.
      */
     SLEEPING,
 
