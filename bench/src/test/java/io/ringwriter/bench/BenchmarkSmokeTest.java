@@ -59,7 +59,7 @@ class BenchmarkSmokeTest
             "FilesWriteBaselineBenchmark.existing", "FilesWriteBaselineBenchmark.endToEnd",
             "CreateTempFileBaselineBenchmark.endToEnd",
             "FileChannelLoopBenchmark.existing", "FileChannelLoopBenchmark.endToEnd",
-            "StreamingBenchmark.oneProducer", "StreamingBenchmark.twoProducers",
+            "StreamingBenchmark.oneProducer", "StreamingBenchmark.singleProducer", "StreamingBenchmark.twoProducers",
             "FileChannelFloorBenchmark.oneProducer",
             "Log4jAsyncBenchmark.oneProducer", "Log4jAsyncBenchmark.twoProducers",
             "ChronicleQueueBenchmark.oneProducer", "ChronicleQueueBenchmark.twoProducers",
