@@ -34,7 +34,6 @@ final class EngineContext
     final EngineCounters counters;
     final int stageBufferSize;
     final boolean singleProducer;
-    final WorkerWakeup wakeup;
     /**
      * Per ring slot, the shard of the message that starts there, or {@link #NO_OWNER} for a fragment or a skipped
      * slot; written by the publisher before it publishes. A worker reads this dense array to pass over other shards'
@@ -72,10 +71,8 @@ final class EngineContext
         final EngineCounters counters,
         final int stageBufferSize,
         final int retrySlots,
-        final boolean singleProducer,
-        final WorkerWakeup wakeup)
+        final boolean singleProducer)
     {
-        this.wakeup = wakeup;
         this.singleProducer = singleProducer;
         this.owners = new short[ring.getBufferSize()];
         this.ring = ring;

@@ -439,7 +439,6 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
     {
         if (lanes[entry.shard].offer(entry))
         {
-            ctx.wakeup.wakeIfParked();
             countRetry(afterFailure);
             return true;
         }

@@ -15,8 +15,8 @@ public enum WaitStrategyType
     BLOCKING,
 
     /**
-     * Spin, then yield, then park for up to 1 ms; a producer unparks a parked worker (one volatile read per publish
-     * while none is parked). The default: near-zero producer cost, little CPU and few wake-ups when idle.
+     * Spin, then yield, then park for 100 us at a time; producers never signal (no system call on the write path).
+     * The default: near-zero producer cost and modest CPU when idle.
      */
     SLEEPING,
 

@@ -86,16 +86,14 @@ public final class WriteEngine implements AutoCloseable
 
         this.counters = new EngineCounters(b.countersFile);
         final ByteBuffer ringBytes = ByteBuffer.allocateDirect(b.ringSize * b.slotSize);
-        final WorkerWakeup wakeup = new WorkerWakeup(b.workers);
-        final WaitStrategies.WorkerWait workerWait =
-            WaitStrategies.create(b.waitStrategy, b.lingerNs, b.ringSize, wakeup);
+        final WaitStrategies.WorkerWait workerWait = WaitStrategies.create(b.waitStrategy, b.lingerNs, b.ringSize);
         this.ring = RingBuffer.create(
             b.singleProducer ? ProducerType.SINGLE : ProducerType.MULTI, WriteEvent::new, b.ringSize, workerWait);
         workerWait.bind(ring);
         this.ctx = new EngineContext(
             ring, ringBytes, b.slotSize, b.workers, b.pinWorkers, b.durability, b.writeMode, b.maxOpenFiles,
             rootNormalized, rootReal, b.createParents, b.retryPolicy, b.failureHandler, b.fileIo, counters,
-            b.stageBufferSize, b.retrySlots, b.singleProducer, wakeup);
+            b.stageBufferSize, b.retrySlots, b.singleProducer);
 
         this.agent = new RetryAgent(ctx);
         this.processors = (BatchEventProcessor<WriteEvent>[])new BatchEventProcessor<?>[b.workers];

@@ -155,7 +155,6 @@ final class WriteWorker implements EventHandler<WriteEvent>
      */
     public void onStart()
     {
-        ctx.wakeup.register(shard);
         if (ctx.pinWorkers)
         {
             final int cpu = shard % Runtime.getRuntime().availableProcessors();
