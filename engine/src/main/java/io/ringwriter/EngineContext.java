@@ -123,6 +123,20 @@ final class EngineContext
         owners[(int)sequence & mask] = (short)shard;
     }
 
+    /**
+     * For a message published in slots lo..hi (its first event already filled in by the caller): record its owner
+     * in the first slot, and mark the rest as fragments owned by no one.
+     */
+    void markSlots(final long lo, final long hi, final int shard)
+    {
+        own(lo, shard);
+        for (long s = lo + 1; s <= hi; s++)
+        {
+            ring.get(s).kind = WriteEvent.KIND_FRAGMENT;
+            own(s, NO_OWNER);
+        }
+    }
+
     boolean ownedBy(final long sequence, final int shard)
     {
         return owners[(int)sequence & mask] == shard;

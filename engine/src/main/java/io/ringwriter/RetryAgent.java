@@ -157,16 +157,17 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
     public int doWork()
     {
         int work = 0;
+        final long nowNs = System.nanoTime();
         if (wheel.timerCount() == 0)
         {
             // The wheel moves one tick per poll: an empty one jumps to now, so a timer set after a long park is not
             // scheduled into a tick the wheel reaches only many polls later.
-            wheel.currentTickTime(System.nanoTime());
+            wheel.currentTickTime(nowNs);
         }
         work += drainCompletions();
         work += drainInbox();
         work += drainDeadlines();
-        work += pollTimers(System.nanoTime());
+        work += pollTimers(nowNs);
         work += publishReady();
         if (ctx.aborting)
         {
@@ -418,12 +419,7 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
             first.tracker = entry.tracker;
             first.entry = entry;
             first.done = false;
-            ctx.own(lo, entry.shard);
-            for (long s = lo + 1; s <= hi; s++)
-            {
-                ring.get(s).kind = WriteEvent.KIND_FRAGMENT;
-                ctx.own(s, EngineContext.NO_OWNER);
-            }
+            ctx.markSlots(lo, hi, entry.shard);
         }
         finally
         {

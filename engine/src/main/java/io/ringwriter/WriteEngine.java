@@ -643,7 +643,7 @@ public final class WriteEngine implements AutoCloseable
             finally
             {
                 ring.publish(first, hi);
-                }
+            }
             if (!accepted)
             {
                 for (int k = i; k < requests.length; k++)
@@ -682,12 +682,7 @@ public final class WriteEngine implements AutoCloseable
         first.tracker = tracker;
         first.entry = null;
         first.done = false;
-        ctx.own(lo, shard);
-        for (long s = lo + 1; s <= hi; s++)
-        {
-            ring.get(s).kind = WriteEvent.KIND_FRAGMENT;
-            ctx.own(s, EngineContext.NO_OWNER);
-        }
+        ctx.markSlots(lo, hi, shard);
     }
 
     private void skip(final long lo, final long hi)

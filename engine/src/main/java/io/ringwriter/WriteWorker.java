@@ -172,9 +172,9 @@ final class WriteWorker implements EventHandler<WriteEvent>
     public void onEvent(final WriteEvent event, final long sequence, final boolean endOfBatch)
     {
         currentSequence = sequence;
-        // The owners array first: another shard's event is passed over without reading its cache line.
-        if (ctx.ownedBy(sequence, shard) && event.kind == WriteEvent.KIND_MESSAGE && event.shard == shard &&
-            sequence > consumedThrough && !event.done)
+        // The owners array says whether this slot starts a message of this worker's (fragments and skipped slots are
+        // owned by no one), so another shard's event is passed over without reading its cache line.
+        if (ctx.ownedBy(sequence, shard) && sequence > consumedThrough && !event.done)
         {
             ownWorkInBatch = true;
             try
