@@ -12,6 +12,7 @@ import org.jctools.queues.SpscArrayQueue;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -40,6 +41,9 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
     private final RingBuffer<WriteEvent> ring;
     private final MpscArrayQueue<Object> inbox;
     private final MpscArrayQueue<Tracker> completions;
+    /** Completions queued (any thread) and completed (this agent only), so flush() can wait for its futures. */
+    private final AtomicLong completionsOffered = new AtomicLong();
+    private final AtomicLong completionsDelivered = new AtomicLong();
     private final MpscArrayQueue<Object> deadlines;
     private final SpscArrayQueue<RetryEntry>[] lanes;
     private final DeadlineTimerWheel wheel;
@@ -129,8 +133,23 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
         }
     }
 
+    /**
+     * @return completions queued so far; a caller that then waits for {@link #completionsDelivered()} to reach it
+     * knows every future queued before is complete.
+     */
+    long completionsOffered()
+    {
+        return completionsOffered.get();
+    }
+
+    long completionsDelivered()
+    {
+        return completionsDelivered.get();
+    }
+
     void offerCompletion(final Tracker tracker)
     {
+        completionsOffered.getAndIncrement();
         while (!completions.offer(tracker))
         {
             wake();
@@ -212,6 +231,7 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
         while (count < DRAIN_LIMIT && (tracker = completions.relaxedPoll()) != null)
         {
             tracker.complete();
+            completionsDelivered.setRelease(completionsDelivered.getPlain() + 1);
             if (tracker.timerId != DeadlineTimerWheel.NULL_DEADLINE)
             {
                 // Done before its deadline: drop the timer, or the wheel keeps the tracker (and its future) until then.

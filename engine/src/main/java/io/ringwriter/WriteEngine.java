@@ -347,7 +347,8 @@ public final class WriteEngine implements AutoCloseable
 
     /**
      * Wait until every write published before this call is done (written, and forced under
-     * {@link Durability#FSYNC}) or has ended otherwise (failed, timed out, cancelled), retries included.
+     * {@link Durability#FSYNC}) or has ended otherwise (failed, timed out, cancelled), retries included, and the
+     * futures of those writes are complete.
      * <p>
      * Must not be called from a {@link FailureHandler} or a future's callback running on an engine thread.
      */
@@ -364,6 +365,7 @@ public final class WriteEngine implements AutoCloseable
                 awaitProgress(ring.getCursor());
                 if (!anySetAsideAtOrBefore(cursor))
                 {
+                    awaitCompletions();
                     return;
                 }
             }
@@ -897,6 +899,21 @@ public final class WriteEngine implements AutoCloseable
         int idle = 0;
         while (!terminated && ring.getMinimumGatingSequence() < sequence)
         {
+            idle = idle(idle);
+        }
+    }
+
+    /**
+     * The workers hand finished futures to the agent, which completes them (callbacks never run on a worker): wait
+     * until every completion queued so far is delivered, so that the futures of the flushed writes are done.
+     */
+    private void awaitCompletions()
+    {
+        final long queued = agent.completionsOffered();
+        int idle = 0;
+        while (!terminated && agent.completionsDelivered() < queued)
+        {
+            agent.wake();
             idle = idle(idle);
         }
     }

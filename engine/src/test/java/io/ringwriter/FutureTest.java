@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -36,6 +37,35 @@ class FutureTest
     {
         return WriteEngine.builder().ringSize(64).slotSize(32).workers(1).fileIo(io).failureHandler(failures)
             .closeTimeout(Duration.ofSeconds(5));
+    }
+
+    /**
+     * flush() returns only when the futures of the writes before it are complete, not only when the bytes are in the
+     * files (the agent completes futures after the worker has written): 20 rounds of 500 submits over 4 files, two
+     * workers, every future done the moment flush returns.
+     */
+    @Test
+    void shouldHaveEveryFutureDoneWhenFlushReturns() throws Exception
+    {
+        final Path[] files = {dir.resolve("f0"), dir.resolve("f1"), dir.resolve("f2"), dir.resolve("f3")};
+        try (WriteEngine engine = builder().workers(2).build())
+        {
+            final List<CompletableFuture<WriteResult>> futures = new ArrayList<>();
+            for (int round = 0; round < 20; round++)
+            {
+                futures.clear();
+                for (int i = 0; i < 500; i++)
+                {
+                    futures.add(engine.submit(files[i & 3], TestSupport.ascii("r" + round + "m" + i + "\n")));
+                }
+                engine.flush();
+                for (int i = 0; i < futures.size(); i++)
+                {
+                    assertTrue(futures.get(i).isDone(), "round " + round + ": future " + i + " not done after flush");
+                }
+            }
+            assertEquals(10_000, engine.stats().written());
+        }
     }
 
     @Test
