@@ -19,6 +19,10 @@ final class EngineContext
     final UnsafeBuffer ringMemory;
     final int ringSize;
     final int slotSize;
+    /**
+     * log2(slotSize) when the slot size is a power of two, else -1: turns the per-write division into a shift.
+     */
+    final int slotShift;
     final int mask;
     final int workers;
     final boolean pinWorkers;
@@ -80,6 +84,7 @@ final class EngineContext
         this.ringMemory = new UnsafeBuffer(ringBytes);
         this.ringSize = ring.getBufferSize();
         this.slotSize = slotSize;
+        this.slotShift = Integer.bitCount(slotSize) == 1 ? Integer.numberOfTrailingZeros(slotSize) : -1;
         this.mask = ringSize - 1;
         this.workers = workers;
         this.pinWorkers = pinWorkers;
@@ -113,7 +118,15 @@ final class EngineContext
 
     int slotsFor(final int length)
     {
-        return length == 0 ? 1 : (int)(((long)length + slotSize - 1) / slotSize);
+        if (length == 0)
+        {
+            return 1;
+        }
+        if (slotShift >= 0)
+        {
+            return (int)(((long)length + slotSize - 1) >>> slotShift);
+        }
+        return (int)(((long)length + slotSize - 1) / slotSize);
     }
 
     static final short NO_OWNER = -1;
@@ -125,14 +138,14 @@ final class EngineContext
 
     /**
      * For a message published in slots lo..hi (its first event already filled in by the caller): record its owner
-     * in the first slot, and mark the rest as fragments owned by no one.
+     * in the first slot, and mark the rest as fragments owned by no one. Only the owners array is written for the
+     * fragments: their events are never read, so a message spanning many slots touches one event's cache line.
      */
     void markSlots(final long lo, final long hi, final int shard)
     {
         own(lo, shard);
         for (long s = lo + 1; s <= hi; s++)
         {
-            ring.get(s).kind = WriteEvent.KIND_FRAGMENT;
             own(s, NO_OWNER);
         }
     }
@@ -144,9 +157,10 @@ final class EngineContext
 
     int shardOf(final Path path)
     {
-        // Fibonacci hashing spreads Path.hashCode (cached by the JDK's UnixPath) over the workers.
+        // Fibonacci hashing spreads Path.hashCode (cached by the JDK's UnixPath) over the workers; a multiply and a
+        // shift map it onto [0, workers) without the division a remainder costs on every write.
         final int h = path.hashCode() * 0x9E3779B9;
-        return (h >>> 1) % workers;
+        return (int)(((h & 0xFFFFFFFFL) * workers) >>> 32);
     }
 
     void freeEntry(final RetryEntry entry)

@@ -23,6 +23,10 @@ final class FileHandle
     int head = -1;
     int tail = -1;
     int messages;
+    // Messages of the chain with no future and no retry behind them, and their bytes: when every message is plain
+    // and the writes succeeded, the commit counts them without visiting each.
+    int plainMessages;
+    long plainBytes;
 
     // The commit that last wrote (forced) this handle: a handle evicted and reused within one batch can be listed
     // twice among the touched handles, and must still be written once.
@@ -40,6 +44,8 @@ final class FileHandle
         head = -1;
         tail = -1;
         messages = 0;
+        plainMessages = 0;
+        plainBytes = 0;
         bytesDone = 0;
         failure = null;
         wholeBatchFailed = false;

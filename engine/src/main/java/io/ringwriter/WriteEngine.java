@@ -679,10 +679,24 @@ public final class WriteEngine implements AutoCloseable
         first.slots = slots;
         first.attempts = 0;
         first.originSeq = lo;
-        first.path = path;
-        first.target = target;
-        first.tracker = tracker;
-        first.entry = null;
+        // A reference store costs a GC write barrier; a producer writing to the same file again and again stores
+        // the same references, so compare first (the line is being written anyway).
+        if (first.path != path)
+        {
+            first.path = path;
+        }
+        if (first.target != target)
+        {
+            first.target = target;
+        }
+        if (first.tracker != tracker)
+        {
+            first.tracker = tracker;
+        }
+        if (first.entry != null)
+        {
+            first.entry = null;
+        }
         first.done = false;
         ctx.markSlots(lo, hi, shard);
     }

@@ -5,8 +5,10 @@ import java.nio.file.Path;
 /**
  * One ring slot. A message of {@code length} bytes occupies {@code slots} consecutive slots; the first carries the
  * description below and every slot owns {@code slotSize} bytes of the ring's preallocated memory at
- * {@code (sequence & mask) * slotSize}. Written by one producer between claim and publish, read by the workers after
- * publish (the Disruptor's publish/barrier pair orders it); never shared otherwise.
+ * {@code (sequence & mask) * slotSize}. The events of a message's later slots are not written at all: the owners
+ * array ({@code EngineContext.owners}) marks those slots as owned by no one, and nothing reads their events. Written
+ * by one producer between claim and publish, read by the workers after publish (the Disruptor's publish/barrier pair
+ * orders it); never shared otherwise.
  */
 final class WriteEvent
 {
@@ -18,10 +20,6 @@ final class WriteEvent
      * First slot of a message.
      */
     static final byte KIND_MESSAGE = 1;
-    /**
-     * Second or later slot of a message; skipped, the first slot describes it.
-     */
-    static final byte KIND_FRAGMENT = 2;
 
     byte kind;
     /**

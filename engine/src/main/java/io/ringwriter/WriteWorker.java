@@ -83,6 +83,10 @@ final class WriteWorker implements EventHandler<WriteEvent>
     private int touchedCount;
     private final FileHandle[] single = new FileHandle[1];
     private final FileHandle tempHandle = new FileHandle();
+    /**
+     * A run of messages lying end to end in the ring at least this long is written from the ring without a copy.
+     */
+    static final int DIRECT_RUN_BYTES = 8 * 1024;
     private static final byte OUTCOME_WRITTEN = 1;
     private static final byte OUTCOME_FAILED_HEAD = 2;
     private static final byte OUTCOME_BEHIND = 3;
@@ -313,10 +317,17 @@ final class WriteWorker implements EventHandler<WriteEvent>
         }
 
         final int m = msgCount++;
+        final int length = event.length;
+        final boolean plain = tracker == null && !retried;
         msgSeq[m] = sequence;
         msgNext[m] = -1;
-        msgLen[m] = event.length;
-        msgPlain[m] = tracker == null && !retried;
+        msgLen[m] = length;
+        msgPlain[m] = plain;
+        if (plain)
+        {
+            h.plainMessages++;
+            h.plainBytes += length;
+        }
         if (h.touched)
         {
             msgNext[h.tail] = m;
@@ -676,12 +687,25 @@ final class WriteWorker implements EventHandler<WriteEvent>
         }
 
         final int start = outcomeCount;
+        int countedInOneGo = 0;
         for (int i = 0; i < count; i++)
         {
             final FileHandle h = list[i];
             if (h.touched)
             {
-                decide(h);
+                if (h.failure == null && h.plainMessages == h.messages)
+                {
+                    // Every message written, none with a future or a retry to answer: count them in one go.
+                    countedInOneGo += h.messages;
+                    localWritten += h.messages;
+                    localBytes += h.plainBytes;
+                    h.created = false;
+                    h.resetBatch();
+                }
+                else
+                {
+                    decide(h);
+                }
             }
         }
         final int end = outcomeCount;
@@ -727,7 +751,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
         }
         outcomeCount = start;
 
-        final int committed = end - start;
+        final int committed = end - start + countedInOneGo;
         if (committed > 0)
         {
             ctx.counters.batches.increment();
@@ -735,33 +759,33 @@ final class WriteWorker implements EventHandler<WriteEvent>
         }
     }
 
+    /**
+     * Write a file's messages of this batch, in order. Messages whose bytes lie end to end in the ring (a message
+     * that fills its slots exactly, as when the slot size is the message size) form runs; a run of at least
+     * {@link #DIRECT_RUN_BYTES} is written straight from the ring, the rest is gathered in the stage buffer, so a
+     * stream of such messages costs no copy on this side.
+     */
     private void writeChain(final FileHandle h)
     {
-        final ByteBuffer stage = this.stage;
-        final int stageCapacity = stage.capacity();
         int used = 0;
+        int runStart = 0;
+        int runLength = 0;
         try
         {
             for (int m = h.head; m != -1; m = msgNext[m])
             {
                 final int length = msgLen[m];
                 final int offset = ctx.offsetOf(msgSeq[m]);
-                if (length > stageCapacity - used)
+                if (runLength > 0 && offset == runStart + runLength && offset + length <= ringCapacityBytes)
                 {
-                    if (used > 0)
-                    {
-                        drain(h, stage, 0, used);
-                        used = 0;
-                    }
-                    if (length > stageCapacity)
-                    {
-                        writeFromRing(h, offset, length);
-                        continue;
-                    }
+                    runLength += length;
+                    continue;
                 }
-                copyFromRing(stageBuffer, used, offset, length);
-                used += length;
+                used = writeRun(h, runStart, runLength, used);
+                runStart = offset;
+                runLength = length;
             }
+            used = writeRun(h, runStart, runLength, used);
             if (used > 0)
             {
                 drain(h, stage, 0, used);
@@ -771,6 +795,33 @@ final class WriteWorker implements EventHandler<WriteEvent>
         {
             h.failure = ex;
         }
+    }
+
+    private int writeRun(final FileHandle h, final int ringOffset, final int length, final int used)
+        throws IOException
+    {
+        if (length == 0)
+        {
+            return used;
+        }
+        final int stageCapacity = stage.capacity();
+        if (length >= DIRECT_RUN_BYTES || length > stageCapacity)
+        {
+            if (used > 0)
+            {
+                drain(h, stage, 0, used);
+            }
+            writeFromRing(h, ringOffset, length);
+            return 0;
+        }
+        int at = used;
+        if (length > stageCapacity - at)
+        {
+            drain(h, stage, 0, at);
+            at = 0;
+        }
+        copyFromRing(stageBuffer, at, ringOffset, length);
+        return at + length;
     }
 
     private void copyFromRing(final UnsafeBuffer dst, final int dstOffset, final int ringOffset, final int length)
@@ -1320,18 +1371,20 @@ final class WriteWorker implements EventHandler<WriteEvent>
         long s = Math.max(lookAheadNext, currentSequence + 1);
         while (s <= cursor && ring.isAvailable(s))
         {
-            final WriteEvent event = ring.get(s);
-            if (event.kind != WriteEvent.KIND_MESSAGE)
+            // Fragments, skipped slots and other shards' messages are owned by no one or by another worker: pass
+            // over them slot by slot without reading their events.
+            if (!ctx.ownedBy(s, shard))
             {
                 s++;
                 continue;
             }
+            final WriteEvent event = ring.get(s);
             final long last = s + event.slots - 1;
             if (!ring.isAvailable(last))
             {
                 break;
             }
-            if (event.shard == shard && event.retried && !event.done && event.entry != null)
+            if (event.retried && !event.done && event.entry != null)
             {
                 event.done = true;
                 final RetryEntry entry = event.entry;

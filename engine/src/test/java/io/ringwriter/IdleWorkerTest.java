@@ -95,6 +95,6 @@ class IdleWorkerTest
     private static int shardOf(final Path path, final int workers)
     {
         final int h = path.hashCode() * 0x9E3779B9;
-        return (h >>> 1) % workers;
+        return (int)(((h & 0xFFFFFFFFL) * workers) >>> 32);
     }
 }
