@@ -10,7 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Counts the outcomes of a batch's writes and completes its future once, when the last write has ended. Outcomes
- * arrive from the agent (done, failed, timed out) and from cancelling threads: all counts are atomic.
+ * are counted by the worker that wrote (done, failed), the agent (timed out, failed by a retry) and cancelling threads:
+ * all counts are atomic. Only the last outcome goes through the agent, which completes the future, so a batch of a
+ * thousand files wakes the agent once, not once per worker batch.
  */
 final class BatchTracker
 {
@@ -60,13 +62,43 @@ final class BatchTracker
             this.batch = batch;
         }
 
+        // Set by the worker that counted this item in settle(), before the completion queue's offer; read by the
+        // agent after its poll.
+        private boolean counted;
+
+        boolean settle()
+        {
+            counted = true;
+            return batch.count(this);
+        }
+
         void complete()
         {
-            batch.onOutcome(this);
+            if (counted)
+            {
+                batch.finish();
+            }
+            else
+            {
+                batch.onOutcome(this);
+            }
         }
     }
 
     void onOutcome(final Item item)
+    {
+        if (count(item))
+        {
+            finish();
+        }
+    }
+
+    /**
+     * Count one item's outcome; any thread, any number at once.
+     *
+     * @return true when it was the batch's last outcome: the future is then to be completed, once.
+     */
+    boolean count(final Item item)
     {
         switch (item.state())
         {
@@ -89,10 +121,7 @@ final class BatchTracker
             default:
                 throw new IllegalStateException("outcome of a write that has not ended: state=" + item.state());
         }
-        if (remaining.decrementAndGet() == 0)
-        {
-            finish();
-        }
+        return remaining.decrementAndGet() == 0;
     }
 
     void expire()
@@ -125,7 +154,7 @@ final class BatchTracker
         }
     }
 
-    private void finish()
+    void finish()
     {
         final List<BatchResult.Failure> list = new ArrayList<>(failures);
         final BatchResult result = new BatchResult(

@@ -1,11 +1,13 @@
 package io.ringwriter;
 
 import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.Sequence;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.jctools.queues.MpmcArrayQueue;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * What the engine's threads share: the settings after validation, the ring and its memory, the retry pool and the
@@ -46,6 +48,15 @@ final class EngineContext
     final short[] owners;
     final RetryEntry[] retryEntries;
     final MpmcArrayQueue<RetryEntry> freeRetryEntries;
+    /**
+     * The worker threads, by shard; filled in by the engine before any write.
+     */
+    final Thread[] workerThreads;
+    /**
+     * How many workers are in a deep sleep (idle for a while, parked for up to {@link WorkerBarrier#DEEP_PARK_NS}).
+     * Padded: producers read it on every write, workers write it only when they fall asleep and wake.
+     */
+    final Sequence sleepers = new Sequence(0);
 
     /**
      * Set by close(): producers stop accepting.
@@ -99,6 +110,7 @@ final class EngineContext
         this.fileIo = fileIo;
         this.counters = counters;
         this.stageBufferSize = stageBufferSize;
+        this.workerThreads = new Thread[workers];
         this.retryEntries = new RetryEntry[retrySlots];
         this.freeRetryEntries = new MpmcArrayQueue<>(Math.max(2, retrySlots));
         for (int i = 0; i < retrySlots; i++)
@@ -153,6 +165,46 @@ final class EngineContext
     boolean ownedBy(final long sequence, final int shard)
     {
         return owners[(int)sequence & mask] == shard;
+    }
+
+    /**
+     * After a publish: wake the workers if any is in a deep sleep. One volatile read of a line that is written only
+     * when a worker falls asleep or wakes, so a busy engine pays next to nothing, and an idle one is woken by the
+     * first write instead of up to a deep park later.
+     */
+    void wakeSleepers()
+    {
+        if (sleepers.get() > 0)
+        {
+            wakeAll();
+        }
+    }
+
+    /**
+     * Unpark every worker: no system call for one that is not parked (its next park returns at once, and it looks
+     * again).
+     */
+    void wakeAll()
+    {
+        for (final Thread thread : workerThreads)
+        {
+            if (thread != null)
+            {
+                LockSupport.unpark(thread);
+            }
+        }
+    }
+
+    /**
+     * @param shard of the worker to wake.
+     */
+    void wake(final int shard)
+    {
+        final Thread thread = workerThreads[shard];
+        if (thread != null)
+        {
+            LockSupport.unpark(thread);
+        }
     }
 
     int shardOf(final Path path)

@@ -445,6 +445,7 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
         {
             ring.publish(lo, hi);
         }
+        ctx.wakeSleepers();
         countRetry(afterFailure);
         // The entry stays in use until the worker ends the message: a write that fails again reuses it, so a worker
         // never needs a new slot for a retry, and flush() sees the write until it has ended.
@@ -455,6 +456,8 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
     {
         if (lanes[entry.shard].offer(entry))
         {
+            // The worker takes its lane between batches and when idle: start it now rather than at its next timeout.
+            ctx.wake(entry.shard);
             countRetry(afterFailure);
             return true;
         }

@@ -126,4 +126,15 @@ abstract class Tracker
      * (done, failed, timed out) or by the cancelling thread (cancelled).
      */
     abstract void complete();
+
+    /**
+     * Called by the worker that ended the write, before it hands the tracker to the agent: do here what needs no
+     * user code (count a batch's outcome). The agent completes futures, so user callbacks never run on a worker.
+     *
+     * @return true when the agent still has to {@link #complete()} this tracker; false when nothing is left to do.
+     */
+    boolean settle()
+    {
+        return true;
+    }
 }

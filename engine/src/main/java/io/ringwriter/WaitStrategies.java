@@ -151,6 +151,7 @@ final class WaitStrategies
         private final WaitStrategy inner;
         private final long lingerNs;
         private final int batch;
+        private final Sequence batchPublishedThrough = new Sequence(-1);
         private RingBuffer<?> ring;
 
         WorkerWait(final WaitStrategy inner, final long lingerNs, final int batch)
@@ -168,6 +169,24 @@ final class WaitStrategies
         void bind(final RingBuffer<?> ring)
         {
             this.ring = ring;
+        }
+
+        /**
+         * A batch call (writeAll, submitBatch) published everything up to {@code sequence} at once: nothing more is
+         * coming from it, so a worker does not linger for more when it reaches that far. Any thread.
+         *
+         * @param sequence the last sequence of the batch.
+         */
+        void batchPublished(final long sequence)
+        {
+            long current;
+            while ((current = batchPublishedThrough.get()) < sequence)
+            {
+                if (batchPublishedThrough.compareAndSet(current, sequence))
+                {
+                    break;
+                }
+            }
         }
 
         /**
@@ -202,7 +221,7 @@ final class WaitStrategies
                 idle++;
             }
 
-            if (lingerNs > 0 && available - sequence + 1 < batch)
+            if (lingerNs > 0 && available - sequence + 1 < batch && available > batchPublishedThrough.get())
             {
                 final long deadlineNs = System.nanoTime() + lingerNs;
                 do

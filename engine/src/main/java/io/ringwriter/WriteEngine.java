@@ -63,6 +63,7 @@ public final class WriteEngine implements AutoCloseable
     private final AgentRunner agentRunner;
     private final BatchEventProcessor<WriteEvent>[] processors;
     private final Thread[] workerThreads;
+    private final WaitStrategies.WorkerWait workerWait;
     private final EngineCounters counters;
     private final long closeTimeoutNs;
     private final boolean singleProducer;
@@ -86,7 +87,7 @@ public final class WriteEngine implements AutoCloseable
 
         this.counters = new EngineCounters(b.countersFile);
         final ByteBuffer ringBytes = ByteBuffer.allocateDirect(b.ringSize * b.slotSize);
-        final WaitStrategies.WorkerWait workerWait = WaitStrategies.create(b.waitStrategy, b.lingerNs, b.ringSize);
+        workerWait = WaitStrategies.create(b.waitStrategy, b.lingerNs, b.ringSize);
         this.ring = RingBuffer.create(
             b.singleProducer ? ProducerType.SINGLE : ProducerType.MULTI, WriteEvent::new, b.ringSize, workerWait);
         workerWait.bind(ring);
@@ -102,7 +103,10 @@ public final class WriteEngine implements AutoCloseable
         for (int i = 0; i < b.workers; i++)
         {
             final WriteWorker worker = new WriteWorker(i, ctx, agent);
-            final WorkerBarrier barrier = new WorkerBarrier(ring.newBarrier(), worker, b.waitStrategy, b.ringSize);
+            // Deep sleep needs the claim CAS of a multi-producer ring before the publisher reads the sleepers (see
+            // WorkerBarrier.sleepDeeply); a single producer's plain publish has no such fence: 100 us parks there.
+            final WorkerBarrier barrier = new WorkerBarrier(
+                ring.newBarrier(), worker, b.waitStrategy, b.ringSize, ctx.sleepers, !b.singleProducer);
             final BatchEventProcessor<WriteEvent> processor =
                 new BatchEventProcessorBuilder().build(ring, barrier, worker);
             processor.setExceptionHandler(exceptionHandler);
@@ -134,6 +138,7 @@ public final class WriteEngine implements AutoCloseable
                     thread.setName("ringwriter-worker-" + i);
                 }
                 workerThreads[i] = thread;
+                ctx.workerThreads[i] = thread;
                 thread.start();
                 started++;
             }
@@ -399,6 +404,15 @@ public final class WriteEngine implements AutoCloseable
     }
 
     /**
+     * @return workers in a deep sleep now (idle for a few milliseconds, woken by the next write); for tests and
+     * diagnostics.
+     */
+    int sleepingWorkers()
+    {
+        return (int)ctx.sleepers.get();
+    }
+
+    /**
      * @return the largest message the ring can hold: ringSize x slotSize bytes.
      */
     public long maxMessageLength()
@@ -461,6 +475,7 @@ public final class WriteEngine implements AutoCloseable
             {
                 processor.halt();
             }
+            ctx.wakeAll();
             for (final Thread thread : workerThreads)
             {
                 joinUninterruptibly(thread);
@@ -533,6 +548,7 @@ public final class WriteEngine implements AutoCloseable
         {
             ring.publish(lo, hi);
         }
+        ctx.wakeSleepers();
         if (!accepted)
         {
             throw closedState();
@@ -571,6 +587,7 @@ public final class WriteEngine implements AutoCloseable
         {
             ring.publish(lo, hi);
         }
+        ctx.wakeSleepers();
         if (!accepted)
         {
             failClosed(tracker);
@@ -600,6 +617,7 @@ public final class WriteEngine implements AutoCloseable
 
         // Claim a chunk of messages at once: one CAS on the cursor for up to a quarter of the ring.
         final int chunkSlots = Math.max(1, ringSize / 4);
+        long last = -1;
         int i = 0;
         while (i < requests.length)
         {
@@ -655,8 +673,21 @@ public final class WriteEngine implements AutoCloseable
                 break;
             }
             i = j;
+            last = hi;
         }
+        workerWait.batchPublished(last);
+        wakeWorkers();
         return batch.future;
+    }
+
+    /**
+     * After a batch: a worker parked between looks at the cursor would see it up to a park later. One unpark per
+     * worker per batch (no system call for a worker that is not parked) starts it at once; single writes do not
+     * do this, it would cost a wake-up per write at moderate rates (see {@link WaitStrategies#SLEEPING_PARK_NS}).
+     */
+    private void wakeWorkers()
+    {
+        ctx.wakeAll();
     }
 
     private void fill(

@@ -97,6 +97,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
     private final int[] msgLen;
     private boolean ownWorkInBatch;
     private int batchesWithoutOwnWork;
+    private int idleTimeouts;
     /** True for a message with no tracker that is not a retry: written, it only needs counting. */
     private final boolean[] msgPlain;
     private final byte[] msgOutcome;
@@ -176,6 +177,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
     public void onEvent(final WriteEvent event, final long sequence, final boolean endOfBatch)
     {
         currentSequence = sequence;
+        idleTimeouts = 0;
         // The owners array says whether this slot starts a message of this worker's (fragments and skipped slots are
         // owned by no one), so another shard's event is passed over without reading its cache line.
         if (ctx.ownedBy(sequence, shard) && sequence > consumedThrough && !event.done)
@@ -203,6 +205,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
      */
     public void onTimeout(final long sequence)
     {
+        idleTimeouts++;
         batchesWithoutOwnWork = 0;
         processLane();
         flushLocalCounters();
@@ -234,6 +237,14 @@ final class WriteWorker implements EventHandler<WriteEvent>
     int batchesWithoutOwnWork()
     {
         return batchesWithoutOwnWork;
+    }
+
+    /**
+     * @return how many idle timeouts in a row this worker has had without an event (see {@link WorkerBarrier}).
+     */
+    int idleTimeouts()
+    {
+        return idleTimeouts;
     }
 
     private void endBatch()
@@ -1541,8 +1552,11 @@ final class WriteWorker implements EventHandler<WriteEvent>
 
     private void completeLater(final Tracker tracker)
     {
-        agent.offerCompletion(tracker);
-        wakeAgent = true;
+        if (tracker.settle())
+        {
+            agent.offerCompletion(tracker);
+            wakeAgent = true;
+        }
     }
 
     private void entryFailed(final RetryEntry entry, final Throwable cause)
