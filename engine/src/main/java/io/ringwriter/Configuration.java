@@ -175,6 +175,16 @@ public final class Configuration
     public static final boolean SINGLE_PRODUCER_DEFAULT = false;
 
     /**
+     * Whether workers open files with the C library's open and write them through plain file descriptors (JNA), on
+     * Linux when the engine has the real file system and no root; else through {@code FileChannel}s.
+     */
+    public static final String NATIVE_IO_PROP_NAME = "ringwriter.native.io";
+    /**
+     * Default: native where available.
+     */
+    public static final boolean NATIVE_IO_DEFAULT = true;
+
+    /**
      * How long a worker that finds only a few new events waits for more before it writes them, so that one system
      * call carries a bigger batch (group commit for throughput). 0 writes every batch at once (lowest latency).
      */
@@ -314,6 +324,14 @@ public final class Configuration
     public static boolean singleProducer()
     {
         return bool(System.getProperty(SINGLE_PRODUCER_PROP_NAME), SINGLE_PRODUCER_DEFAULT, SINGLE_PRODUCER_PROP_NAME);
+    }
+
+    /**
+     * @return native file I/O from {@value #NATIVE_IO_PROP_NAME} or {@link #NATIVE_IO_DEFAULT}.
+     */
+    public static boolean nativeIo()
+    {
+        return bool(System.getProperty(NATIVE_IO_PROP_NAME), NATIVE_IO_DEFAULT, NATIVE_IO_PROP_NAME);
     }
 
     /**

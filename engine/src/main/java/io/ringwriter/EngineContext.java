@@ -41,6 +41,10 @@ final class EngineContext
     final int stageBufferSize;
     final boolean singleProducer;
     /**
+     * Workers open files natively where they can (see {@link NativeIo}).
+     */
+    final boolean nativeFiles;
+    /**
      * Per ring slot, the shard of the message that starts there, or {@link #NO_OWNER} for a fragment or a skipped
      * slot; written by the publisher before it publishes. A worker reads this dense array to pass over other shards'
      * events without touching their cache lines (32 slots per line instead of one event per line).
@@ -86,9 +90,11 @@ final class EngineContext
         final EngineCounters counters,
         final int stageBufferSize,
         final int retrySlots,
-        final boolean singleProducer)
+        final boolean singleProducer,
+        final boolean nativeFiles)
     {
         this.singleProducer = singleProducer;
+        this.nativeFiles = nativeFiles;
         this.owners = new short[ring.getBufferSize()];
         this.ring = ring;
         this.ringBytes = ringBytes;

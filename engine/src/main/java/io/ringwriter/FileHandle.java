@@ -12,6 +12,10 @@ final class FileHandle
     Path key;
     Path target;
     FileChannel channel;
+    /**
+     * The file descriptor when the file was opened natively ({@link NativeIo}), and {@link #channel} is null; else -1.
+     */
+    int fd = -1;
     boolean created;
 
     // LRU list of the worker's open handles, most recent first.
@@ -56,6 +60,7 @@ final class FileHandle
         key = null;
         target = null;
         channel = null;
+        fd = -1;
         created = false;
         prev = null;
         next = null;

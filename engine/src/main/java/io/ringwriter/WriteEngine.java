@@ -94,7 +94,7 @@ public final class WriteEngine implements AutoCloseable
         this.ctx = new EngineContext(
             ring, ringBytes, b.slotSize, b.workers, b.pinWorkers, b.durability, b.writeMode, b.maxOpenFiles,
             rootNormalized, rootReal, b.createParents, b.retryPolicy, b.failureHandler, b.fileIo, counters,
-            b.stageBufferSize, b.retrySlots, b.singleProducer);
+            b.stageBufferSize, b.retrySlots, b.singleProducer, b.nativeIo);
 
         this.agent = new RetryAgent(ctx);
         this.processors = (BatchEventProcessor<WriteEvent>[])new BatchEventProcessor<?>[b.workers];
@@ -1135,6 +1135,7 @@ public final class WriteEngine implements AutoCloseable
         private long closeTimeoutNs = Configuration.closeTimeoutNs();
         private long lingerNs = Configuration.lingerNs();
         private boolean singleProducer = Configuration.singleProducer();
+        private boolean nativeIo = Configuration.nativeIo();
         private Path countersFile = Configuration.countersFile();
         private FailureHandler failureHandler = DEFAULT_FAILURE_HANDLER;
         private ThreadFactory threadFactory = DEFAULT_THREAD_FACTORY;
@@ -1307,6 +1308,22 @@ public final class WriteEngine implements AutoCloseable
         }
 
         /**
+         * Open and write files through the C library's {@code open}/{@code write}/{@code close} with plain file
+         * descriptors (JNA) instead of {@code FileChannel}s ({@value Configuration#NATIVE_IO_PROP_NAME}, default
+         * true). Used on Linux when the engine has the real file system ({@link #fileIo} not set) and no
+         * {@link #root}, for ASCII paths; elsewhere the engine falls back to {@code FileChannel}s silently. Saves
+         * about 360 bytes of garbage and 2 to 3 us per file opened.
+         *
+         * @param nativeIo false to always use {@code FileChannel}s.
+         * @return this.
+         */
+        public Builder nativeIo(final boolean nativeIo)
+        {
+            this.nativeIo = nativeIo;
+            return this;
+        }
+
+        /**
          * How long a worker that finds fewer than {@value WaitStrategies#LINGER_BATCH} new events keeps collecting
          * before it writes them ({@value Configuration#LINGER_PROP_NAME}, default 10 us). A longer linger makes
          * bigger batches (fewer system calls, fewer cache lines passed between the producer's core and the worker's
@@ -1445,6 +1462,9 @@ public final class WriteEngine implements AutoCloseable
                         break;
                     case Configuration.SINGLE_PRODUCER_PROP_NAME:
                         singleProducer = Configuration.bool(value, singleProducer, key);
+                        break;
+                    case Configuration.NATIVE_IO_PROP_NAME:
+                        nativeIo = Configuration.bool(value, nativeIo, key);
                         break;
                     case Configuration.LINGER_PROP_NAME:
                         lingerNs = parseDuration(key, value);

@@ -2,6 +2,8 @@ package io.ringwriter;
 
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.RingBuffer;
+import com.sun.jna.LastErrorException;
+import org.agrona.BufferUtil;
 import org.agrona.collections.Object2IntHashMap;
 import org.agrona.collections.Object2ObjectHashMap;
 import org.agrona.collections.ObjectHashSet;
@@ -87,6 +89,12 @@ final class WriteWorker implements EventHandler<WriteEvent>
      * A run of messages lying end to end in the ring at least this long is written from the ring without a copy.
      */
     static final int DIRECT_RUN_BYTES = 8 * 1024;
+    /**
+     * Longest path (with its NUL) opened natively: Linux's PATH_MAX. A longer one goes through FileChannel, which
+     * reports it as the JDK does.
+     */
+    static final int PATH_BYTES = 4096;
+    private static final int HEAP_SCRATCH_BYTES = 16 * 1024;
     private static final byte OUTCOME_WRITTEN = 1;
     private static final byte OUTCOME_FAILED_HEAD = 2;
     private static final byte OUTCOME_BEHIND = 3;
@@ -120,6 +128,13 @@ final class WriteWorker implements EventHandler<WriteEvent>
     private long localForces;
     private long localWriteTimeNs;
 
+    // Native handles (see NativeIo): a plain file descriptor instead of a FileChannel, for files opened with the real
+    // file system, without a root, whose path is ASCII. The path is encoded into pathBytes (NUL-terminated); a write
+    // from a heap buffer (a retried message) is copied through heapScratch.
+    private final boolean nativeFiles;
+    private final UnsafeBuffer pathBytes;
+    private final UnsafeBuffer heapScratch;
+
     WriteWorker(final int shard, final EngineContext ctx, final RetryAgent agent)
     {
         this.shard = shard;
@@ -135,6 +150,9 @@ final class WriteWorker implements EventHandler<WriteEvent>
 
         this.stage = ByteBuffer.allocateDirect(ctx.stageBufferSize);
         this.stageBuffer = new UnsafeBuffer(stage);
+        this.nativeFiles = ctx.nativeFiles && NativeIo.AVAILABLE && io == FileIo.system() && ctx.root == null;
+        this.pathBytes = nativeFiles ? new UnsafeBuffer(ByteBuffer.allocateDirect(PATH_BYTES)) : null;
+        this.heapScratch = nativeFiles ? new UnsafeBuffer(ByteBuffer.allocateDirect(HEAP_SCRATCH_BYTES)) : null;
 
         final int maxHandles = ctx.maxOpenFilesPerWorker;
         this.handles = new Object2ObjectHashMap<>(Math.max(8, maxHandles * 2), 0.65f);
@@ -432,11 +450,20 @@ final class WriteWorker implements EventHandler<WriteEvent>
         final boolean firstInMode = (mode == WriteMode.TRUNCATE.ordinal() || mode == WriteMode.CREATE_NEW.ordinal()) &&
             !initialised.contains(path);
 
-        FileChannel channel;
+        FileChannel channel = null;
+        int fd = -1;
+        final boolean openNatively = nativeFiles && encodePath(target);
         boolean created = false;
         try
         {
-            channel = openChannel(target, mode, firstInMode);
+            if (openNatively)
+            {
+                fd = openNative(target, mode, firstInMode);
+            }
+            else
+            {
+                channel = openChannel(target, mode, firstInMode);
+            }
             created = lastOpenCreated;
         }
         catch (final NoSuchFileException ex)
@@ -451,7 +478,14 @@ final class WriteWorker implements EventHandler<WriteEvent>
                 createParents(parent);
             }
             // Else another worker created it after this open failed: open again, do not fail.
-            channel = openChannel(target, mode, firstInMode);
+            if (openNatively)
+            {
+                fd = openNative(target, mode, firstInMode);
+            }
+            else
+            {
+                channel = openChannel(target, mode, firstInMode);
+            }
             created = lastOpenCreated;
         }
 
@@ -465,6 +499,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
         h.key = path;
         h.target = target;
         h.channel = channel;
+        h.fd = fd;
         h.created = created;
         handles.put(path, h);
         ctx.counters.openFiles.getAndAdd(1);
@@ -497,6 +532,172 @@ final class WriteWorker implements EventHandler<WriteEvent>
         catch (final FileAlreadyExistsException ex)
         {
             return openFile(target, firstInMode ? TRUNCATE_EXISTING_OPTIONS : APPEND_EXISTING_OPTIONS);
+        }
+    }
+
+    /**
+     * As {@link #openChannel}, with the C library's open (the path already in {@link #pathBytes}).
+     */
+    private int openNative(final Path target, final int mode, final boolean firstInMode) throws IOException
+    {
+        lastOpenCreated = false;
+        final int write = NativeIo.O_WRONLY | NativeIo.O_CLOEXEC;
+        if (firstInMode && mode == WriteMode.CREATE_NEW.ordinal())
+        {
+            final int fd = openNative(target, write | NativeIo.O_CREAT | NativeIo.O_EXCL);
+            lastOpenCreated = true;
+            return fd;
+        }
+        // The flags of the FileChannel options above: APPEND or TRUNCATE (the first write of a TRUNCATE file).
+        final int existing = write | (firstInMode ? NativeIo.O_TRUNC : NativeIo.O_APPEND);
+        if (!fsync)
+        {
+            return openNative(target, existing | NativeIo.O_CREAT);
+        }
+        try
+        {
+            final int fd = openNative(
+                target, (firstInMode ? write : existing) | NativeIo.O_CREAT | NativeIo.O_EXCL);
+            lastOpenCreated = true;
+            return fd;
+        }
+        catch (final FileAlreadyExistsException ex)
+        {
+            return openNative(target, existing);
+        }
+    }
+
+    private int openNative(final Path target, final int flags) throws IOException
+    {
+        while (true)
+        {
+            try
+            {
+                return NativeIo.open(pathBytes.addressOffset(), flags, 0666);
+            }
+            catch (final LastErrorException ex)
+            {
+                if (ex.getErrorCode() != NativeIo.EINTR)
+                {
+                    throw NativeIo.openFailure(ex, target.toString());
+                }
+            }
+        }
+    }
+
+    /**
+     * Put the path, NUL-terminated, into {@link #pathBytes}.
+     *
+     * @return false when it cannot be opened natively (not ASCII, or too long): FileChannel opens it instead.
+     */
+    private boolean encodePath(final Path target)
+    {
+        final String text = target.toString();
+        final int length = text.length();
+        if (length >= PATH_BYTES)
+        {
+            return false;
+        }
+        for (int i = 0; i < length; i++)
+        {
+            final char c = text.charAt(i);
+            if (c == 0 || c > 0x7F)
+            {
+                return false;
+            }
+            pathBytes.putByte(i, (byte)c);
+        }
+        pathBytes.putByte(length, (byte)0);
+        return true;
+    }
+
+    private int writeNative(final int fd, final ByteBuffer src) throws IOException
+    {
+        final int position = src.position();
+        final int count;
+        final long address;
+        if (src.isDirect())
+        {
+            count = src.remaining();
+            address = BufferUtil.address(src) + position;
+        }
+        else
+        {
+            count = Math.min(src.remaining(), heapScratch.capacity());
+            heapScratch.putBytes(0, src.array(), src.arrayOffset() + position, count);
+            address = heapScratch.addressOffset();
+        }
+        final long written;
+        try
+        {
+            written = NativeIo.write(fd, address, count);
+        }
+        catch (final LastErrorException ex)
+        {
+            if (ex.getErrorCode() == NativeIo.EINTR)
+            {
+                return 0;
+            }
+            throw NativeIo.ioFailure(ex);
+        }
+        src.position(position + (int)written);
+        return (int)written;
+    }
+
+    private void force(final FileHandle h, final boolean metaData) throws IOException
+    {
+        if (h.fd < 0)
+        {
+            io.force(h.channel, metaData);
+            return;
+        }
+        while (true)
+        {
+            try
+            {
+                if (metaData)
+                {
+                    NativeIo.fsync(h.fd);
+                }
+                else
+                {
+                    NativeIo.fdatasync(h.fd);
+                }
+                return;
+            }
+            catch (final LastErrorException ex)
+            {
+                if (ex.getErrorCode() != NativeIo.EINTR)
+                {
+                    throw NativeIo.ioFailure(ex);
+                }
+            }
+        }
+    }
+
+    /**
+     * Cut the file back by {@code bytes} from its end; as {@code FileChannel.truncate}, a position beyond the new
+     * end moves to it.
+     */
+    private void truncateBy(final FileHandle h, final long bytes) throws IOException
+    {
+        if (h.fd < 0)
+        {
+            final long size = io.size(h.channel);
+            io.truncate(h.channel, Math.max(0, size - bytes));
+            return;
+        }
+        try
+        {
+            final long position = NativeIo.lseek(h.fd, 0, NativeIo.SEEK_CUR);
+            final long size = NativeIo.lseek(h.fd, 0, NativeIo.SEEK_END);
+            final long newSize = Math.max(0, size - bytes);
+            NativeIo.ftruncate(h.fd, newSize);
+            NativeIo.lseek(h.fd, Math.min(position, newSize), NativeIo.SEEK_SET);
+        }
+        catch (final LastErrorException ex)
+        {
+            throw NativeIo.ioFailure(ex);
         }
     }
 
@@ -657,9 +858,16 @@ final class WriteWorker implements EventHandler<WriteEvent>
         }
         try
         {
-            h.channel.close();
+            if (h.fd >= 0)
+            {
+                NativeIo.close(h.fd);
+            }
+            else
+            {
+                h.channel.close();
+            }
         }
-        catch (final IOException ex)
+        catch (final IOException | LastErrorException ex)
         {
             LOGGER.log(System.Logger.Level.WARNING, "closing " + h.target + " failed", ex);
         }
@@ -863,7 +1071,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
         int zeroWrites = 0;
         while (buffer.hasRemaining())
         {
-            final int n = io.write(h.channel, buffer);
+            final int n = h.fd >= 0 ? writeNative(h.fd, buffer) : io.write(h.channel, buffer);
             localWriteCalls++;
             if (n > 0)
             {
@@ -893,7 +1101,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
                 try
                 {
                     final long start = System.nanoTime();
-                    io.force(h.channel, false);
+                    force(h, false);
                     localForces++;
                     localWriteTimeNs += System.nanoTime() - start;
                 }
@@ -991,14 +1199,13 @@ final class WriteWorker implements EventHandler<WriteEvent>
 
     private void cutBack(final FileHandle h, final long partialBytes, final Throwable failure)
     {
-        if (partialBytes <= 0 || h.channel == null)
+        if (partialBytes <= 0 || (h.channel == null && h.fd < 0))
         {
             return;
         }
         try
         {
-            final long size = io.size(h.channel);
-            io.truncate(h.channel, Math.max(0, size - partialBytes));
+            truncateBy(h, partialBytes);
         }
         catch (final Throwable ex)
         {
@@ -1504,7 +1711,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
                 drain(h, src, 0, entry.length);
                 if (fsync)
                 {
-                    io.force(h.channel, false);
+                    force(h, false);
                     localForces++;
                     if (h.created)
                     {

@@ -1,0 +1,244 @@
+package io.ringwriter;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Files opened through the C library (NativeIo: plain file descriptors, no FileChannel) behave exactly as files
+ * opened through FileChannels: the same bytes in every write mode and durability, the same exceptions for the same
+ * errors, and no garbage per file opened.
+ */
+@ExtendWith(TestSupport.NoLeakedThreads.class)
+class NativeIoTest
+{
+    @TempDir
+    Path dir;
+
+    private final TestSupport.RecordingFailureHandler failures = new TestSupport.RecordingFailureHandler();
+
+    /**
+     * 2000 new files through workers that keep 2 handles each (every file opened, written, closed): natively the
+     * engine's threads allocate almost nothing per file; through FileChannels (the control, proving the meter sees the
+     * garbage) each file costs the JDK's channel, descriptor and cleaner.
+     */
+    @Test
+    void shouldOpenWriteAndCloseNewFilesWithoutGarbage() throws Exception
+    {
+        assumeTrue(NativeIo.AVAILABLE, "native I/O unavailable here: " + NativeIo.UNAVAILABLE_REASON);
+        final long nativeBytes = workerBytesPerNewFile(true);
+        final long channelBytes = workerBytesPerNewFile(false);
+        System.out.println("NativeIoTest: worker bytes allocated per new file: native=" + nativeBytes +
+            " FileChannel=" + channelBytes);
+        assertTrue(nativeBytes <= 16, "native: " + nativeBytes + " B per file");
+        assertTrue(channelBytes >= 100, "the control allocates per file: " + channelBytes + " B");
+    }
+
+    private long workerBytesPerNewFile(final boolean nativeIo) throws Exception
+    {
+        final com.sun.management.ThreadMXBean mx =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        assumeTrue(mx.isThreadAllocatedMemorySupported(), "per-thread allocation counting unsupported");
+        mx.setThreadAllocatedMemoryEnabled(true);
+        final TestSupport.RecordingThreadFactory threads = new TestSupport.RecordingThreadFactory();
+        final Path base = Files.createDirectories(dir.resolve("garbage-" + nativeIo));
+        final int count = 2000;
+        final Path[] warm = paths(base.resolve("warm"), count);
+        final Path[] measured = paths(base.resolve("measured"), count);
+        Files.createDirectories(base.resolve("warm"));
+        Files.createDirectories(base.resolve("measured"));
+        final byte[] message = TestMessages.message(0, 0, 0, 64);
+        try (WriteEngine engine = WriteEngine.builder().workers(2).maxOpenFiles(4).nativeIo(nativeIo)
+            .threadFactory(threads).build())
+        {
+            for (final Path path : warm)
+            {
+                engine.write(path, message);
+            }
+            engine.flush();
+            // The two workers and the retry agent.
+            final List<Thread> workers = new ArrayList<>(threads.threads);
+            long before = 0;
+            for (final Thread worker : workers)
+            {
+                before += mx.getThreadAllocatedBytes(worker.getId());
+            }
+            for (final Path path : measured)
+            {
+                engine.write(path, message);
+            }
+            engine.flush();
+            long after = 0;
+            for (final Thread worker : workers)
+            {
+                after += mx.getThreadAllocatedBytes(worker.getId());
+            }
+            assertEquals(2L * count, engine.stats().written());
+            for (final Path path : measured)
+            {
+                assertEquals(64, Files.size(path), path.toString());
+            }
+            return (after - before) / count;
+        }
+    }
+
+    private static Path[] paths(final Path dir, final int count)
+    {
+        final Path[] paths = new Path[count];
+        for (int i = 0; i < count; i++)
+        {
+            paths[i] = dir.resolve("f" + i);
+            // UnixPath caches its string: the engine reads it to open natively, the test pays for it here.
+            assertTrue(paths[i].toString().endsWith("f" + i));
+        }
+        return paths;
+    }
+
+    /**
+     * Four producers, eight files (two per mode: APPEND onto old content, TRUNCATE over old content, CREATE_NEW,
+     * ATOMIC_REPLACE), maxOpenFiles 4 so handles are evicted and reopened, under NONE and FSYNC; natively and through
+     * FileChannels the files read back identically, in per-producer order.
+     */
+    @ParameterizedTest(name = "native={0}")
+    @ValueSource(booleans = {true, false})
+    void shouldWriteTheSameBytesInEveryMode(final boolean nativeIo) throws Exception
+    {
+        for (final Durability durability : Durability.values())
+        {
+            final Path base = Files.createDirectories(dir.resolve(nativeIo + "-" + durability));
+            final WriteMode[] modes = {WriteMode.APPEND, WriteMode.APPEND, WriteMode.TRUNCATE, WriteMode.TRUNCATE,
+                WriteMode.CREATE_NEW, WriteMode.CREATE_NEW};
+            final int producers = 4;
+            final int perProducer = 300;
+            final Path[] files = new Path[modes.length];
+            final byte[] old = "old content that APPEND keeps and TRUNCATE removes\n".getBytes();
+            for (int f = 0; f < files.length; f++)
+            {
+                files[f] = base.resolve("sub").resolve("m" + f + ".log");
+            }
+            Files.createDirectories(base.resolve("sub"));
+            for (int f = 0; f < 4; f++)
+            {
+                Files.write(files[f], old);
+            }
+            try (WriteEngine engine = WriteEngine.builder().workers(2).maxOpenFiles(4).nativeIo(nativeIo)
+                .durability(durability).failureHandler(failures).build())
+            {
+                final CyclicBarrier start = new CyclicBarrier(producers);
+                final List<CompletableFuture<Void>> running = new ArrayList<>();
+                for (int p = 0; p < producers; p++)
+                {
+                    final int producer = p;
+                    running.add(TestSupport.async("producer-" + p, () ->
+                    {
+                        await(start);
+                        for (int seq = 0; seq < perProducer; seq++)
+                        {
+                            for (int f = 0; f < files.length; f++)
+                            {
+                                final byte[] message = TestMessages.message(
+                                    producer, f, seq, TestMessages.mixedSize(producer, f, seq));
+                                engine.submit(WriteRequest.of(files[f], message).withMode(modes[f]));
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (final CompletableFuture<Void> producer : running)
+                {
+                    TestSupport.get(engine, producer, "producer");
+                }
+                TestSupport.flush(engine);
+                final EngineStats stats = engine.stats();
+                assertEquals((long)producers * perProducer * files.length, stats.written(), stats.toString());
+                assertEquals(0, stats.failed(), failures.failures.toString());
+            }
+            final int[] expected = new int[producers];
+            Arrays.fill(expected, perProducer);
+            for (int f = 0; f < files.length; f++)
+            {
+                byte[] content = Files.readAllBytes(files[f]);
+                if (f < 2)
+                {
+                    assertEquals(new String(old), new String(content, 0, old.length), "APPEND kept the old content");
+                    content = Arrays.copyOfRange(content, old.length, content.length);
+                }
+                TestMessages.verifyFile(files[f], content, f, producers, expected);
+            }
+        }
+    }
+
+    /**
+     * The errors of an open, natively and through FileChannels: the same exception types and reasons, so the
+     * classifier treats them alike (a directory where the file should be and an existing file under CREATE_NEW are
+     * permanent; a missing parent without createParents is reported, not retried forever).
+     */
+    @ParameterizedTest(name = "native={0}")
+    @ValueSource(booleans = {true, false})
+    void shouldReportOpenErrorsAsTheJdkDoes(final boolean nativeIo) throws Exception
+    {
+        final Path base = Files.createDirectories(dir.resolve("errors-" + nativeIo));
+        final Path directory = Files.createDirectories(base.resolve("a-directory"));
+        final Path existing = Files.write(base.resolve("existing"), new byte[]{1});
+        final Path orphan = base.resolve("missing").resolve("orphan");
+        try (WriteEngine engine = WriteEngine.builder().workers(2).nativeIo(nativeIo).createParents(false)
+            .failureHandler(failures).retryPolicy(RetryPolicy.none()).build())
+        {
+            final Throwable isDirectory = TestSupport.failureOf(engine.submit(directory, new byte[8]), "directory");
+            final Throwable exists = TestSupport.failureOf(
+                engine.submit(WriteRequest.of(existing, new byte[8]).withMode(WriteMode.CREATE_NEW)), "existing");
+            final Throwable missing = TestSupport.failureOf(engine.submit(orphan, new byte[8]), "orphan");
+
+            final FileSystemException dirCause = assertInstanceOf(FileSystemException.class, isDirectory.getCause());
+            assertEquals(directory.toString(), dirCause.getFile());
+            assertTrue(String.valueOf(dirCause.getReason()).contains("Is a directory"), dirCause.toString());
+            final FileAlreadyExistsException existsCause =
+                assertInstanceOf(FileAlreadyExistsException.class, exists.getCause());
+            assertEquals(existing.toString(), existsCause.getFile());
+            final NoSuchFileException missingCause = assertInstanceOf(NoSuchFileException.class, missing.getCause());
+            assertEquals(orphan.toString(), missingCause.getFile());
+            assertTrue(!FailureClassifier.DEFAULT.isTransient(dirCause), "a directory is permanent");
+            assertTrue(!FailureClassifier.DEFAULT.isTransient(existsCause), "an existing file is permanent");
+
+            // The engine goes on: a good write after the bad ones lands.
+            final Path good = base.resolve("good");
+            TestSupport.get(engine, engine.submit(good, new byte[]{7}), "good write");
+            assertEquals(1, Files.size(good));
+            TestSupport.flush(engine);
+            assertEquals(3, engine.stats().failed());
+        }
+        assertEquals(1, Files.size(existing), "CREATE_NEW left the existing file alone");
+        assertEquals(3, failures.count());
+    }
+
+    private static void await(final CyclicBarrier barrier)
+    {
+        try
+        {
+            barrier.await();
+        }
+        catch (final Exception ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+}
