@@ -153,6 +153,13 @@ for n in $MANY_NS; do
     jmh "many-$n" "$MANY_REGEX" -p files="$n" -p retries="$retries" "${MANY_ITER[@]}"
 done
 
+log "retries on against off, paired in one trial (and an A/A control)"
+if [[ "$QUICK" == 1 ]]; then
+    jmh "retry-overhead" 'RetryOverheadBenchmark\.' -p files=100 -p variant=existing -p offPolicy=none -wi 1 -i 2
+else
+    jmh "retry-overhead" 'RetryOverheadBenchmark\.' -p files=100 -p offPolicy=none,default -wi 1 -i 8 -r 1s
+fi
+
 if [[ "$QUICK" == 0 ]]; then
     log "100,000 files in one batch (end to end)"
     jmh "many-100000" 'ManyFilesBenchmark\.endToEnd' -p files=100000 -p retries=on -bm ss -wi 1 -i 2

@@ -40,6 +40,8 @@ class BenchmarkSmokeTest
             .param("durability", "NONE")
             .param("rate", "100000")
             .param("waitStrategy", "SLEEPING")
+            .param("variant", "existing")
+            .param("offPolicy", "none")
             .warmupIterations(0)
             .measurementIterations(1)
             .measurementTime(TimeValue.milliseconds(100))
@@ -64,7 +66,8 @@ class BenchmarkSmokeTest
             "Log4jAsyncBenchmark.oneProducer", "Log4jAsyncBenchmark.twoProducers",
             "ChronicleQueueBenchmark.oneProducer", "ChronicleQueueBenchmark.twoProducers",
             "LatencyBenchmark.offeredLoad",
-            "RingHandoffBenchmark.oneProducer", "RingHandoffBenchmark.twoProducers"));
+            "RingHandoffBenchmark.oneProducer", "RingHandoffBenchmark.twoProducers",
+            "RetryOverheadBenchmark.pair"));
         assertEquals(expected, ran);
         for (final RunResult result : results)
         {

@@ -455,6 +455,32 @@ public final class ResultsReport
                 r2(tOn / tOff)));
         }
         md.append('\n');
+        md.append("The rows above run the two policies in separate trials, minutes apart; the file system drifts by ")
+            .append("tens of percent in that time. `RetryOverheadBenchmark` runs an engine with retries and one ")
+            .append("without in the same trial, each operation on both (fresh files each, the order alternating), ")
+            .append("and reports the geometric mean of the per-pair ratios; the A/A control runs the same policy ")
+            .append("in both engines, so its distance from 1.00 is what the pairing cannot resolve.\n\n");
+        md.append("| files | variant | second engine | pairs | on / off (geometric mean of pairs) | ")
+            .append("on / off (sums) | pairs with retries faster |\n|---:|---|---|---:|---:|---:|---:|\n");
+        for (final Result r : results.values())
+        {
+            if (!r.benchmark.equals("RetryOverheadBenchmark.pair"))
+            {
+                continue;
+            }
+            final double pairs = r.secondarySum("pairs");
+            md.append(row(r.params.get("files"), r.params.get("variant"),
+                "default".equals(r.params.get("offPolicy")) ? "retries on (A/A control)" : "retries off",
+                f0(pairs), r3(pairedRatio(r)), r3(r.secondarySum("onNanos") / r.secondarySum("offNanos")),
+                f0(100 * r.secondarySum("onFaster") / pairs) + "%"));
+        }
+        md.append('\n');
+    }
+
+    /** Geometric mean of the per-pair on/off ratios of a RetryOverheadBenchmark result. */
+    private static double pairedRatio(final Result r)
+    {
+        return Math.exp(r.secondarySum("logRatioE6") / 1e6 / r.secondarySum("pairs"));
     }
 
     private void chart(final Path chart) throws IOException
@@ -848,8 +874,28 @@ public final class ResultsReport
             p9999.endsWith(" us") &&
             Double.parseDouble(p9999.replace(" us", "").replace(",", "")) <= 50.0);
         target("FSYNC 64 B >= 2 M msg/s durable", m(fsync) + " M msg/s (best of files x producers)", fsync >= 2e6);
-        target("Retries on within 3% of off (end to end)", worstRetryN == 0 ? "not run" :
-            "worst " + r2(worstRetry) + "x at N=" + worstRetryN, worstRetryN != 0 && worstRetry <= 1.03);
+        double pairedWorst = Double.NaN;
+        double controlWorst = Double.NaN;
+        for (final Result r : results.values())
+        {
+            if (r.benchmark.equals("RetryOverheadBenchmark.pair"))
+            {
+                final double ratio = pairedRatio(r);
+                if ("default".equals(r.params.get("offPolicy")))
+                {
+                    controlWorst = Double.isNaN(controlWorst) ? ratio : Math.max(controlWorst, ratio);
+                }
+                else
+                {
+                    pairedWorst = Double.isNaN(pairedWorst) ? ratio : Math.max(pairedWorst, ratio);
+                }
+            }
+        }
+        target("Retries on within 3% of off (paired in one trial, geometric mean of pairs)",
+            Double.isNaN(pairedWorst) ? "not run" : "worst " + r3(pairedWorst) + "x" +
+            (Double.isNaN(controlWorst) ? "" : " (A/A control " + r3(controlWorst) + "x)") +
+            (worstRetryN == 0 ? "" : "; separate trials: worst " + r2(worstRetry) + "x at N=" + worstRetryN),
+            !Double.isNaN(pairedWorst) && pairedWorst <= 1.03);
         target("100,000 files: per file <= 1.15x that at 1000", big == null ? "not run" : r2(bigRatio) + "x",
             big != null && bigRatio <= 1.15);
 
@@ -968,6 +1014,11 @@ public final class ResultsReport
     private static String f0(final double v)
     {
         return Double.isNaN(v) || Double.isInfinite(v) ? "-" : String.format(Locale.ROOT, "%,.0f", v);
+    }
+
+    private static String r3(final double v)
+    {
+        return Double.isNaN(v) ? "-" : String.format(java.util.Locale.ROOT, "%.3f", v);
     }
 
     private static String r2(final double v)
