@@ -150,7 +150,9 @@ final class WriteWorker implements EventHandler<WriteEvent>
 
         this.stage = ByteBuffer.allocateDirect(ctx.stageBufferSize);
         this.stageBuffer = new UnsafeBuffer(stage);
-        this.nativeFiles = ctx.nativeFiles && NativeIo.AVAILABLE && io == FileIo.system() && ctx.root == null;
+        // NativeIo is read last: its first use loads JNA (and the JVM keeps JNA's jar open), which an engine with a
+        // root or its own FileIo never needs.
+        this.nativeFiles = ctx.nativeFiles && ctx.root == null && io == FileIo.system() && NativeIo.AVAILABLE;
         this.pathBytes = nativeFiles ? new UnsafeBuffer(ByteBuffer.allocateDirect(PATH_BYTES)) : null;
         this.heapScratch = nativeFiles ? new UnsafeBuffer(ByteBuffer.allocateDirect(HEAP_SCRATCH_BYTES)) : null;
 

@@ -58,6 +58,12 @@ class SoakTest
     {
         final long seed = Long.getLong("ringwriter.seed", System.nanoTime());
         final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        // One short engine first: the JVM keeps open the library jars it loads classes from, once, on first use.
+        try (WriteEngine warmUp = WriteEngine.builder().root(dir).workers(2).build())
+        {
+            warmUp.write(Path.of("warm-up.log"), new byte[]{1});
+            warmUp.flush();
+        }
         final int baselineFds = ReliabilitySupport.openFds();
         final Set<Thread> baselineThreads = ReliabilitySupport.liveThreads();
         final List<Sample> samples = new ArrayList<>();
