@@ -232,12 +232,16 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
         {
             tracker.complete();
             completionsDelivered.setRelease(completionsDelivered.getPlain() + 1);
-            if (tracker.timerId != DeadlineTimerWheel.NULL_DEADLINE)
+            if (tracker instanceof SingleTracker)
             {
-                // Done before its deadline: drop the timer, or the wheel keeps the tracker (and its future) until then.
-                wheel.cancelTimer(tracker.timerId);
-                timers.remove(tracker.timerId);
-                tracker.timerId = DeadlineTimerWheel.NULL_DEADLINE;
+                final SingleTracker single = (SingleTracker)tracker;
+                if (single.timerId != DeadlineTimerWheel.NULL_DEADLINE)
+                {
+                    // Done before its deadline: drop the timer, or the wheel keeps the tracker (and its future).
+                    wheel.cancelTimer(single.timerId);
+                    timers.remove(single.timerId);
+                    single.timerId = DeadlineTimerWheel.NULL_DEADLINE;
+                }
             }
             count++;
         }
@@ -251,9 +255,9 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
         while (count < DRAIN_LIMIT && (item = deadlines.relaxedPoll()) != null)
         {
             count++;
-            if (item instanceof Tracker)
+            if (item instanceof SingleTracker)
             {
-                final Tracker tracker = (Tracker)item;
+                final SingleTracker tracker = (SingleTracker)item;
                 if (tracker.state() >= Tracker.DONE)
                 {
                     // Ended before its deadline reached the agent: nothing to time out.

@@ -11,6 +11,10 @@ final class SingleTracker extends Tracker
 {
     final WriteFuture future = new WriteFuture(this);
 
+    // The agent's timer for this write's deadline; read and written by the agent thread only. (A batch's items have
+    // no timers of their own: the batch has one.)
+    long timerId = org.agrona.DeadlineTimerWheel.NULL_DEADLINE;
+
     SingleTracker(final Path path, final long deadlineNs, final EngineCounters counters)
     {
         super(path, deadlineNs, counters);

@@ -40,7 +40,6 @@ abstract class Tracker
 
     final Path path;
     final long deadlineNs;
-    final long startNs;
     final EngineCounters counters;
     private volatile int state;
 
@@ -50,15 +49,11 @@ abstract class Tracker
     long bytes;
     Throwable cause;
 
-    // The agent's timer for this tracker's deadline; read and written by the agent thread only.
-    long timerId = org.agrona.DeadlineTimerWheel.NULL_DEADLINE;
-
     Tracker(final Path path, final long deadlineNs, final EngineCounters counters)
     {
         this.path = path;
         this.deadlineNs = deadlineNs;
         this.counters = counters;
-        this.startNs = System.nanoTime();
     }
 
     final int state()

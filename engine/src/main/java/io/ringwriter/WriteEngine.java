@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
@@ -314,7 +313,12 @@ public final class WriteEngine implements AutoCloseable
             targets[i] = resolve(array[i].path());
             checkLength(array[i].length());
         }
-        return publishBatch(array, targets, deadline);
+        final Path[] paths = new Path[array.length];
+        for (int i = 0; i < array.length; i++)
+        {
+            paths[i] = array[i].path();
+        }
+        return publishBatch(new BatchInput(paths, null, array), targets, deadline);
     }
 
     /**
@@ -341,13 +345,15 @@ public final class WriteEngine implements AutoCloseable
     {
         Objects.requireNonNull(files, "files");
         Objects.requireNonNull(message, "message");
-        final WriteRequest[] array = new WriteRequest[files.size()];
-        int i = 0;
-        for (final Iterator<Path> it = files.iterator(); it.hasNext(); i++)
+        final Path[] paths = files.toArray(new Path[0]);
+        final Path[] targets = new Path[paths.length];
+        checkOpen();
+        checkLength(message.length);
+        for (int i = 0; i < paths.length; i++)
         {
-            array[i] = WriteRequest.of(Objects.requireNonNull(it.next(), "files contains null"), message);
+            targets[i] = resolve(Objects.requireNonNull(paths[i], "files contains null"));
         }
-        return submitBatch(java.util.Arrays.asList(array), deadline);
+        return publishBatch(new BatchInput(paths, message, null), targets, deadline);
     }
 
     /**
@@ -594,22 +600,23 @@ public final class WriteEngine implements AutoCloseable
         }
     }
 
-    private BatchFuture publishBatch(final WriteRequest[] requests, final Path[] targets, final Duration deadline)
+    private BatchFuture publishBatch(final BatchInput in, final Path[] targets, final Duration deadline)
     {
         final long deadlineNs = deadline == null ? Tracker.NO_DEADLINE : deadlineOf(saturated(deadline));
-        final BatchTracker batch = new BatchTracker(requests.length, deadlineNs);
-        final BatchTracker.Item[] items = new BatchTracker.Item[requests.length];
-        for (int i = 0; i < requests.length; i++)
+        final int count = in.paths.length;
+        final BatchTracker batch = new BatchTracker(count, deadlineNs);
+        final BatchTracker.Item[] items = new BatchTracker.Item[count];
+        for (int i = 0; i < count; i++)
         {
-            final long itemDeadline = Math.min(deadlineNs, deadlineOf(requests[i].timeoutNs()));
-            items[i] = new BatchTracker.Item(batch, requests[i].path(), itemDeadline, counters);
+            final long itemDeadline = Math.min(deadlineNs, deadlineOf(in.timeoutNs(i)));
+            items[i] = new BatchTracker.Item(batch, in.paths[i], itemDeadline, counters);
         }
         batch.items(items);
-        if (requests.length == 0)
+        if (count == 0)
         {
             return batch.future;
         }
-        countPublished(requests.length);
+        countPublished(count);
         if (deadlineNs != Tracker.NO_DEADLINE)
         {
             agent.offerDeadline(batch);
@@ -619,20 +626,20 @@ public final class WriteEngine implements AutoCloseable
         final int chunkSlots = Math.max(1, ringSize / 4);
         long last = -1;
         int i = 0;
-        while (i < requests.length)
+        while (i < count)
         {
-            int slots = ctx.slotsFor(requests[i].length());
+            int slots = ctx.slotsFor(in.length(i));
             int j = i + 1;
-            while (j < requests.length && slots + ctx.slotsFor(requests[j].length()) <= chunkSlots)
+            while (j < count && slots + ctx.slotsFor(in.length(j)) <= chunkSlots)
             {
-                slots += ctx.slotsFor(requests[j].length());
+                slots += ctx.slotsFor(in.length(j));
                 j++;
             }
 
             final long hi = claim(slots, true, null, false);
             if (hi < 0)
             {
-                for (int k = i; k < requests.length; k++)
+                for (int k = i; k < count; k++)
                 {
                     failClosed(items[k]);
                 }
@@ -647,11 +654,11 @@ public final class WriteEngine implements AutoCloseable
                 {
                     for (int k = i; k < j; k++)
                     {
-                        final WriteRequest request = requests[k];
-                        final int messageSlots = ctx.slotsFor(request.length());
-                        copyIntoRing(ctx, lo, request.data(), request.offset(), request.length());
-                        fill(lo, lo + messageSlots - 1, messageSlots, request.path(), targets[k], modeOf(request),
-                            request.length(), items[k]);
+                        final int length = in.length(k);
+                        final int messageSlots = ctx.slotsFor(length);
+                        copyIntoRing(ctx, lo, in.data(k), in.offset(k), length);
+                        fill(lo, lo + messageSlots - 1, messageSlots, in.paths[k], targets[k], in.mode(k, ctx),
+                            length, items[k]);
                         lo += messageSlots;
                     }
                 }
@@ -666,7 +673,7 @@ public final class WriteEngine implements AutoCloseable
             }
             if (!accepted)
             {
-                for (int k = i; k < requests.length; k++)
+                for (int k = i; k < count; k++)
                 {
                     failClosed(items[k]);
                 }
@@ -678,6 +685,50 @@ public final class WriteEngine implements AutoCloseable
         workerWait.batchPublished(last);
         wakeWorkers();
         return batch.future;
+    }
+
+    /**
+     * What a batch call writes: paths with one shared message ({@link #writeAll}, no request object per file), or
+     * {@link WriteRequest}s ({@link #submitBatch}).
+     */
+    private static final class BatchInput
+    {
+        final Path[] paths;
+        private final byte[] message;
+        private final WriteRequest[] requests;
+
+        BatchInput(final Path[] paths, final byte[] message, final WriteRequest[] requests)
+        {
+            this.paths = paths;
+            this.message = message;
+            this.requests = requests;
+        }
+
+        byte[] data(final int i)
+        {
+            return requests == null ? message : requests[i].data();
+        }
+
+        int offset(final int i)
+        {
+            return requests == null ? 0 : requests[i].offset();
+        }
+
+        int length(final int i)
+        {
+            return requests == null ? message.length : requests[i].length();
+        }
+
+        int mode(final int i, final EngineContext ctx)
+        {
+            final WriteMode mode = requests == null ? null : requests[i].mode();
+            return (mode == null ? ctx.defaultMode : mode).ordinal();
+        }
+
+        long timeoutNs(final int i)
+        {
+            return requests == null ? WriteRequest.NO_DEADLINE : requests[i].timeoutNs();
+        }
     }
 
     /**
