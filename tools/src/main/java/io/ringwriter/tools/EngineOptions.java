@@ -81,6 +81,11 @@ final class EngineOptions
             "publish from one thread (ringwriter.single.producer; default false).")
     Boolean singleProducer;
 
+    @Option(names = "--native-io", paramLabel = "true|false", arity = "0..1", fallbackValue = "true",
+        description = "Open and write files through the C library with plain file descriptors where possible " +
+            "(Linux, no --root); false for FileChannels (ringwriter.native.io; default true).")
+    Boolean nativeIo;
+
     @Option(names = "--counters-file", paramLabel = "FILE",
         description = "Publish the engine's counters in this mapped file, for 'ringwriter stat' " +
             "(ringwriter.counters.file).")
@@ -134,6 +139,7 @@ final class EngineOptions
         put(props, Configuration.CLOSE_TIMEOUT_PROP_NAME, closeTimeout == null ? null : closeTimeout.toNanos() + "ns");
         put(props, Configuration.LINGER_PROP_NAME, linger == null ? null : linger.toNanos() + "ns");
         put(props, Configuration.SINGLE_PRODUCER_PROP_NAME, singleProducer);
+        put(props, Configuration.NATIVE_IO_PROP_NAME, nativeIo);
         put(props, Configuration.COUNTERS_FILE_PROP_NAME, countersFile);
         return props;
     }

@@ -270,6 +270,32 @@ class WriteCommandTest
     }
 
     @Test
+    void shouldWriteTheSameFilesWithAndWithoutNativeIo() throws IOException
+    {
+        for (final String nativeIo : List.of("true", "false"))
+        {
+            final List<String> args = new ArrayList<>(List.of(
+                "write", "--native-io=" + nativeIo, "--message", "io " + nativeIo, "--to"));
+            for (int i = 0; i < 50; i++)
+            {
+                args.add(dir.resolve(nativeIo).resolve("n" + i).toString());
+            }
+
+            final CommandRunner.Result result = CommandRunner.run(args.toArray(new String[0]));
+
+            assertEquals(0, result.exitCode(), result::toString);
+            for (int i = 0; i < 50; i++)
+            {
+                assertEquals("io " + nativeIo, Files.readString(dir.resolve(nativeIo).resolve("n" + i)));
+            }
+        }
+        final CommandRunner.Result bad = CommandRunner.run(
+            "write", "--native-io=maybe", "--message", "x", "--to", dir.resolve("bad").toString());
+        assertEquals(2, bad.exitCode(), bad::toString);
+        assertTrue(bad.err().contains("native-io"), bad::toString);
+    }
+
+    @Test
     void shouldResolvePathsAgainstTheRoot() throws IOException
     {
         final CommandRunner.Result result = CommandRunner.run(
