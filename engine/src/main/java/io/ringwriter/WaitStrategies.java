@@ -26,10 +26,12 @@ final class WaitStrategies
     static final int LINGER_BATCH = 256;
 
     /**
-     * How long an idle {@link WaitStrategyType#SLEEPING} worker parks between looks at the cursor. Producers never
-     * signal: at moderate rates a parked worker would be woken for nearly every write, each wake a system call on
-     * the write path and a wake-up that takes a CPU (tried: at 100 k msg/s offered the producer was preempted 1,961
-     * times in 2 s with producer wake-ups, 164 without). A new write waits for at most this long.
+     * How long an idle {@link WaitStrategyType#SLEEPING} worker parks between looks at the cursor. Producers do not
+     * signal a worker parked this way: at moderate rates a parked worker would be woken for nearly every write, each
+     * wake a system call on the write path and a wake-up that takes a CPU (tried: at 100 k msg/s offered the producer
+     * was preempted 1,961 times in 2 s with producer wake-ups, 164 without). A new write waits for at most this long.
+     * Only a worker idle for several milliseconds sleeps deeply and is woken by the next write (see
+     * {@link WorkerBarrier#DEEP_PARK_NS}), and batch calls wake the workers once per call.
      */
     static final long SLEEPING_PARK_NS = TimeUnit.MICROSECONDS.toNanos(100);
 
