@@ -230,6 +230,40 @@ class NativeIoTest
         assertEquals(3, failures.count());
     }
 
+    /**
+     * Names the native path takes (spaces, punctuation) and the ones it leaves to FileChannels (non-ASCII, longer
+     * than PATH_MAX): all land or fail as they would without native I/O.
+     */
+    @Test
+    void shouldHandleOddNamesNativelyOrThroughFileChannels() throws Exception
+    {
+        final Path base = Files.createDirectories(dir.resolve("odd names"));
+        final Path spaced = base.resolve("a file, with spaces & %s #1.log");
+        final Path unicode = base.resolve("r\u00e9sum\u00e9-\u65e5\u672c.log");
+        final Path tooLong = base.resolve("x".repeat(200)).resolve("y".repeat(200));
+        Path deep = base;
+        while (deep.toString().length() < WriteWorker.PATH_BYTES + 10)
+        {
+            deep = deep.resolve("d".repeat(200));
+        }
+        final Path overPathMax = deep.resolve("f.log");
+        try (WriteEngine engine = WriteEngine.builder().workers(2).failureHandler(failures)
+            .retryPolicy(RetryPolicy.none()).build())
+        {
+            TestSupport.get(engine, engine.submit(spaced, new byte[]{'s'}), "spaced");
+            TestSupport.get(engine, engine.submit(unicode, new byte[]{'u'}), "unicode");
+            TestSupport.get(engine, engine.submit(tooLong, new byte[]{'t'}), "two long names");
+            final Throwable failed =
+                TestSupport.failureOf(engine.submit(overPathMax, new byte[]{'o'}), "over PATH_MAX");
+            assertInstanceOf(WriteFailedException.class, failed);
+            assertEquals(overPathMax, ((WriteFailedException)failed).path());
+        }
+        assertEquals("s", Files.readString(spaced));
+        assertEquals("u", Files.readString(unicode));
+        assertEquals("t", Files.readString(tooLong));
+        assertEquals(1, failures.count());
+    }
+
     private static void await(final CyclicBarrier barrier)
     {
         try
