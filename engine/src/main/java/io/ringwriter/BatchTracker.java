@@ -1,12 +1,12 @@
 package io.ringwriter;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Counts the outcomes of a batch's writes and completes its future once, when the last write has ended. Outcomes
@@ -16,22 +16,47 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class BatchTracker
 {
+    private static final VarHandle REMAINING;
+    private static final VarHandle SUCCEEDED;
+    private static final VarHandle TIMED_OUT;
+    private static final VarHandle CANCELLED;
+    private static final VarHandle FAILURES;
+
+    static
+    {
+        try
+        {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            REMAINING = lookup.findVarHandle(BatchTracker.class, "remaining", int.class);
+            SUCCEEDED = lookup.findVarHandle(BatchTracker.class, "succeeded", int.class);
+            TIMED_OUT = lookup.findVarHandle(BatchTracker.class, "timedOut", int.class);
+            CANCELLED = lookup.findVarHandle(BatchTracker.class, "cancelled", int.class);
+            FAILURES = lookup.findVarHandle(BatchTracker.class, "failures", ConcurrentLinkedQueue.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
     final long deadlineNs;
     final BatchFuture future;
     private final long startNs = System.nanoTime();
     private final int total;
-    private final AtomicInteger remaining;
-    private final AtomicInteger succeeded = new AtomicInteger();
-    private final AtomicInteger timedOut = new AtomicInteger();
-    private final AtomicInteger cancelled = new AtomicInteger();
-    private final ConcurrentLinkedQueue<BatchResult.Failure> failures = new ConcurrentLinkedQueue<>();
+    // Counted with the VarHandles above (int fields, not four AtomicIntegers: a batch of two files should not carry
+    // four more objects); failures are rare, so their queue is made by the first one.
+    private volatile int remaining;
+    private volatile int succeeded;
+    private volatile int timedOut;
+    private volatile int cancelled;
+    private volatile ConcurrentLinkedQueue<BatchResult.Failure> failures;
     private Item[] items;
 
     BatchTracker(final int total, final long deadlineNs)
     {
         this.total = total;
         this.deadlineNs = deadlineNs;
-        this.remaining = new AtomicInteger(total);
+        this.remaining = total;
         this.future = new BatchFuture(this);
         if (total == 0)
         {
@@ -103,25 +128,44 @@ final class BatchTracker
         switch (item.state())
         {
             case Tracker.DONE:
-                succeeded.incrementAndGet();
+                SUCCEEDED.getAndAdd(this, 1);
                 break;
             case Tracker.FAILED:
-                failures.add(new BatchResult.Failure(item.path, item.attempts, item.cause));
+                failures().add(new BatchResult.Failure(item.path, item.attempts, item.cause));
                 break;
             case Tracker.TIMED_OUT:
-                timedOut.incrementAndGet();
-                failures.add(new BatchResult.Failure(item.path, item.attempts,
+                TIMED_OUT.getAndAdd(this, 1);
+                failures().add(new BatchResult.Failure(item.path, item.attempts,
                     new TimeoutException("deadline passed before the write: path=" + item.path)));
                 break;
             case Tracker.CANCELLED:
-                cancelled.incrementAndGet();
-                failures.add(new BatchResult.Failure(item.path, item.attempts,
+                CANCELLED.getAndAdd(this, 1);
+                failures().add(new BatchResult.Failure(item.path, item.attempts,
                     new CancellationException("cancelled before the write: path=" + item.path)));
                 break;
             default:
                 throw new IllegalStateException("outcome of a write that has not ended: state=" + item.state());
         }
-        return remaining.decrementAndGet() == 0;
+        // getAndAdd is a full fence: the counts and failures above are visible to whoever sees zero.
+        return (int)REMAINING.getAndAdd(this, -1) == 1;
+    }
+
+    private ConcurrentLinkedQueue<BatchResult.Failure> failures()
+    {
+        final ConcurrentLinkedQueue<BatchResult.Failure> existing = failures;
+        if (existing != null)
+        {
+            return existing;
+        }
+        final ConcurrentLinkedQueue<BatchResult.Failure> made = new ConcurrentLinkedQueue<>();
+        final Object witness = FAILURES.compareAndExchange(this, null, made);
+        return witness == null ? made : existing(witness);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ConcurrentLinkedQueue<BatchResult.Failure> existing(final Object witness)
+    {
+        return (ConcurrentLinkedQueue<BatchResult.Failure>)witness;
     }
 
     void expire()
@@ -156,9 +200,10 @@ final class BatchTracker
 
     void finish()
     {
-        final List<BatchResult.Failure> list = new ArrayList<>(failures);
+        final ConcurrentLinkedQueue<BatchResult.Failure> failed = failures;
+        final List<BatchResult.Failure> list = failed == null ? List.of() : List.copyOf(failed);
         final BatchResult result = new BatchResult(
-            total, succeeded.get(), timedOut.get(), cancelled.get(), List.copyOf(list), System.nanoTime() - startNs);
+            total, succeeded, timedOut, cancelled, list, System.nanoTime() - startNs);
         future.finish(result);
     }
 }
