@@ -588,12 +588,26 @@ final class WriteWorker implements EventHandler<WriteEvent>
     }
 
     /**
-     * Put the path, NUL-terminated, into {@link #pathBytes}.
+     * Put the path, NUL-terminated, into {@link #pathBytes}: the JDK's own bytes for it when {@link PathBytes} can
+     * read them (no String made), else its String when that is ASCII.
      *
-     * @return false when it cannot be opened natively (not ASCII, or too long): FileChannel opens it instead.
+     * @return false when it cannot be opened natively (too long, or not ASCII without PathBytes): FileChannel opens
+     * it instead.
      */
     private boolean encodePath(final Path target)
     {
+        final byte[] bytes = PathBytes.of(target);
+        if (bytes != null)
+        {
+            // The bytes the JDK would pass to open(2) itself (no NUL inside: the JDK refuses such paths).
+            if (bytes.length >= PATH_BYTES)
+            {
+                return false;
+            }
+            pathBytes.putBytes(0, bytes);
+            pathBytes.putByte(bytes.length, (byte)0);
+            return true;
+        }
         final String text = target.toString();
         final int length = text.length();
         if (length >= PATH_BYTES)
