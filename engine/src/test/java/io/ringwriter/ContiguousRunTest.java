@@ -134,7 +134,7 @@ class ContiguousRunTest
                 {
                     final int[][] counts = new int[fileCount][producers];
                     final byte[] scratch = new byte[SLOT * 3];
-                    await(start);
+                    TestSupport.await(start);
                     for (int r = 0; r < rounds; r++)
                     {
                         final int f = producer * 2 + (r & 1);
@@ -191,18 +191,6 @@ class ContiguousRunTest
             files[f] = dir.resolve("run-" + f + ".log");
         }
         return files;
-    }
-
-    private static void await(final CyclicBarrier barrier)
-    {
-        try
-        {
-            barrier.await();
-        }
-        catch (final Exception ex)
-        {
-            throw new IllegalStateException(ex);
-        }
     }
 
     /**

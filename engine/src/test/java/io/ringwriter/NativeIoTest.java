@@ -158,7 +158,7 @@ class NativeIoTest
                     final int producer = p;
                     running.add(TestSupport.async("producer-" + p, () ->
                     {
-                        await(start);
+                        TestSupport.await(start);
                         for (int seq = 0; seq < perProducer; seq++)
                         {
                             for (int f = 0; f < files.length; f++)
@@ -270,17 +270,5 @@ class NativeIoTest
         assertEquals("u", Files.readString(unicode));
         assertEquals("t", Files.readString(tooLong));
         assertEquals(1, failures.count());
-    }
-
-    private static void await(final CyclicBarrier barrier)
-    {
-        try
-        {
-            barrier.await();
-        }
-        catch (final Exception ex)
-        {
-            throw new IllegalStateException(ex);
-        }
     }
 }

@@ -70,7 +70,7 @@ class RetryTest
                 running.add(TestSupport.async("producer-" + p, () ->
                 {
                     final List<CompletableFuture<WriteResult>> futures = new ArrayList<>();
-                    await(start);
+                    TestSupport.await(start);
                     for (int seq = 0; seq < perProducerPerFile; seq++)
                     {
                         for (int f = 0; f < fileCount; f++)
@@ -611,17 +611,5 @@ class RetryTest
         final List<TestSupport.Failure> list = failures.forPath(path);
         assertEquals(1, list.size(), "one failure for " + path + ": " + failures.failures);
         return list.get(0);
-    }
-
-    private static void await(final CyclicBarrier barrier)
-    {
-        try
-        {
-            barrier.await();
-        }
-        catch (final Exception ex)
-        {
-            throw new IllegalStateException(ex);
-        }
     }
 }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
@@ -224,6 +225,21 @@ final class TestSupport
         catch (final java.util.concurrent.CancellationException ex)
         {
             return ex;
+        }
+    }
+
+    /**
+     * Wait at a barrier from a test thread; a broken or interrupted barrier fails the thread with the cause.
+     */
+    static void await(final CyclicBarrier barrier)
+    {
+        try
+        {
+            barrier.await();
+        }
+        catch (final Exception ex)
+        {
+            throw new IllegalStateException(ex);
         }
     }
 
