@@ -61,7 +61,6 @@ public final class WriteEngine implements AutoCloseable
     private final RetryAgent agent;
     private final AgentRunner agentRunner;
     private final BatchEventProcessor<WriteEvent>[] processors;
-    private final Thread[] workerThreads;
     private final WaitStrategies.WorkerWait workerWait;
     private final EngineCounters counters;
     private final long closeTimeoutNs;
@@ -97,7 +96,6 @@ public final class WriteEngine implements AutoCloseable
 
         this.agent = new RetryAgent(ctx);
         this.processors = (BatchEventProcessor<WriteEvent>[])new BatchEventProcessor<?>[b.workers];
-        this.workerThreads = new Thread[b.workers];
         final ExceptionHandler<WriteEvent> exceptionHandler = new CountingExceptionHandler(counters);
         for (int i = 0; i < b.workers; i++)
         {
@@ -136,7 +134,6 @@ public final class WriteEngine implements AutoCloseable
                 {
                     thread.setName("ringwriter-worker-" + i);
                 }
-                workerThreads[i] = thread;
                 ctx.workerThreads[i] = thread;
                 thread.start();
                 started++;
@@ -313,12 +310,7 @@ public final class WriteEngine implements AutoCloseable
             targets[i] = resolve(array[i].path());
             checkLength(array[i].length());
         }
-        final Path[] paths = new Path[array.length];
-        for (int i = 0; i < array.length; i++)
-        {
-            paths[i] = array[i].path();
-        }
-        return publishBatch(new BatchInput(paths, null, array), targets, deadline);
+        return publishBatch(new BatchInput(null, null, array), targets, deadline);
     }
 
     /**
@@ -482,7 +474,7 @@ public final class WriteEngine implements AutoCloseable
                 processor.halt();
             }
             ctx.wakeAll();
-            for (final Thread thread : workerThreads)
+            for (final Thread thread : ctx.workerThreads)
             {
                 joinUninterruptibly(thread);
             }
@@ -582,7 +574,7 @@ public final class WriteEngine implements AutoCloseable
             if (accepted)
             {
                 copyIntoRing(ctx, lo, request.data(), request.offset(), request.length());
-                fill(lo, hi, slots, request.path(), target, modeOf(request), request.length(), tracker);
+                fill(lo, hi, slots, request.path(), target, modeOf(request.mode()), request.length(), tracker);
             }
             else
             {
@@ -603,13 +595,13 @@ public final class WriteEngine implements AutoCloseable
     private BatchFuture publishBatch(final BatchInput in, final Path[] targets, final Duration deadline)
     {
         final long deadlineNs = deadline == null ? Tracker.NO_DEADLINE : deadlineOf(saturated(deadline));
-        final int count = in.paths.length;
+        final int count = in.count();
         final BatchTracker batch = new BatchTracker(count, deadlineNs);
         final BatchTracker.Item[] items = new BatchTracker.Item[count];
         for (int i = 0; i < count; i++)
         {
             final long itemDeadline = Math.min(deadlineNs, deadlineOf(in.timeoutNs(i)));
-            items[i] = new BatchTracker.Item(batch, in.paths[i], itemDeadline, counters);
+            items[i] = new BatchTracker.Item(batch, in.path(i), itemDeadline, counters);
         }
         batch.items(items);
         if (count == 0)
@@ -657,7 +649,7 @@ public final class WriteEngine implements AutoCloseable
                         final int length = in.length(k);
                         final int messageSlots = ctx.slotsFor(length);
                         copyIntoRing(ctx, lo, in.data(k), in.offset(k), length);
-                        fill(lo, lo + messageSlots - 1, messageSlots, in.paths[k], targets[k], in.mode(k, ctx),
+                        fill(lo, lo + messageSlots - 1, messageSlots, in.path(k), targets[k], modeOf(in.mode(k)),
                             length, items[k]);
                         lo += messageSlots;
                     }
@@ -683,7 +675,10 @@ public final class WriteEngine implements AutoCloseable
             last = hi;
         }
         workerWait.batchPublished(last);
-        wakeWorkers();
+        // A worker parked between looks at the cursor would see the batch up to a park later: one unpark per worker
+        // per batch (no system call for one that is not parked) starts it at once. Single writes do not do this:
+        // it would cost a wake-up per write at moderate rates (see WaitStrategies.SLEEPING_PARK_NS).
+        ctx.wakeAll();
         return batch.future;
     }
 
@@ -693,15 +688,30 @@ public final class WriteEngine implements AutoCloseable
      */
     private static final class BatchInput
     {
-        final Path[] paths;
+        private final Path[] paths;
         private final byte[] message;
         private final WriteRequest[] requests;
 
+        /**
+         * @param paths    with {@code message}, or null with {@code requests}.
+         * @param message  written to every path.
+         * @param requests or null.
+         */
         BatchInput(final Path[] paths, final byte[] message, final WriteRequest[] requests)
         {
             this.paths = paths;
             this.message = message;
             this.requests = requests;
+        }
+
+        int count()
+        {
+            return requests == null ? paths.length : requests.length;
+        }
+
+        Path path(final int i)
+        {
+            return requests == null ? paths[i] : requests[i].path();
         }
 
         byte[] data(final int i)
@@ -719,26 +729,18 @@ public final class WriteEngine implements AutoCloseable
             return requests == null ? message.length : requests[i].length();
         }
 
-        int mode(final int i, final EngineContext ctx)
+        /**
+         * @return the request's mode, or null for the engine's default.
+         */
+        WriteMode mode(final int i)
         {
-            final WriteMode mode = requests == null ? null : requests[i].mode();
-            return (mode == null ? ctx.defaultMode : mode).ordinal();
+            return requests == null ? null : requests[i].mode();
         }
 
         long timeoutNs(final int i)
         {
             return requests == null ? WriteRequest.NO_DEADLINE : requests[i].timeoutNs();
         }
-    }
-
-    /**
-     * After a batch: a worker parked between looks at the cursor would see it up to a park later. One unpark per
-     * worker per batch (no system call for a worker that is not parked) starts it at once; single writes do not
-     * do this, it would cost a wake-up per write at moderate rates (see {@link WaitStrategies#SLEEPING_PARK_NS}).
-     */
-    private void wakeWorkers()
-    {
-        ctx.wakeAll();
     }
 
     private void fill(
@@ -902,9 +904,9 @@ public final class WriteEngine implements AutoCloseable
         }
     }
 
-    private int modeOf(final WriteRequest request)
+    private int modeOf(final WriteMode mode)
     {
-        return (request.mode() == null ? ctx.defaultMode : request.mode()).ordinal();
+        return (mode == null ? ctx.defaultMode : mode).ordinal();
     }
 
     private int checkLength(final int length)
@@ -1362,8 +1364,9 @@ public final class WriteEngine implements AutoCloseable
          * Open and write files through the C library's {@code open}/{@code write}/{@code close} with plain file
          * descriptors (JNA) instead of {@code FileChannel}s ({@value Configuration#NATIVE_IO_PROP_NAME}, default
          * true). Used on Linux when the engine has the real file system ({@link #fileIo} not set) and no
-         * {@link #root}, for ASCII paths; elsewhere the engine falls back to {@code FileChannel}s silently. Saves
-         * about 360 bytes of garbage and 2 to 3 us per file opened.
+         * {@link #root}, for ASCII paths, or for any path when the JVM runs with
+         * {@code --add-opens java.base/sun.nio.fs=ALL-UNNAMED}; elsewhere the engine falls back to {@code FileChannel}s
+         * silently. Saves about 360 bytes of garbage and 2 to 3 us per file opened.
          *
          * @param nativeIo false to always use {@code FileChannel}s.
          * @return this.

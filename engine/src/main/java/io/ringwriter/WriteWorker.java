@@ -129,8 +129,8 @@ final class WriteWorker implements EventHandler<WriteEvent>
     private long localWriteTimeNs;
 
     // Native handles (see NativeIo): a plain file descriptor instead of a FileChannel, for files opened with the real
-    // file system, without a root, whose path is ASCII. The path is encoded into pathBytes (NUL-terminated); a write
-    // from a heap buffer (a retried message) is copied through heapScratch.
+    // file system, without a root (see encodePath for which paths). The path is put into pathBytes (NUL-terminated);
+    // a write from a heap buffer (a retried message) is copied through heapScratch.
     private final boolean nativeFiles;
     private final UnsafeBuffer pathBytes;
     private final UnsafeBuffer heapScratch;
@@ -452,21 +452,11 @@ final class WriteWorker implements EventHandler<WriteEvent>
         final boolean firstInMode = (mode == WriteMode.TRUNCATE.ordinal() || mode == WriteMode.CREATE_NEW.ordinal()) &&
             !initialised.contains(path);
 
-        FileChannel channel = null;
-        int fd = -1;
         final boolean openNatively = nativeFiles && encodePath(target);
-        boolean created = false;
+        int fd;
         try
         {
-            if (openNatively)
-            {
-                fd = openNative(target, mode, firstInMode);
-            }
-            else
-            {
-                channel = openChannel(target, mode, firstInMode);
-            }
-            created = lastOpenCreated;
+            fd = openEither(openNatively, target, mode, firstInMode);
         }
         catch (final NoSuchFileException ex)
         {
@@ -480,15 +470,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
                 createParents(parent);
             }
             // Else another worker created it after this open failed: open again, do not fail.
-            if (openNatively)
-            {
-                fd = openNative(target, mode, firstInMode);
-            }
-            else
-            {
-                channel = openChannel(target, mode, firstInMode);
-            }
-            created = lastOpenCreated;
+            fd = openEither(openNatively, target, mode, firstInMode);
         }
 
         if (firstInMode)
@@ -500,15 +482,33 @@ final class WriteWorker implements EventHandler<WriteEvent>
         freeHandles[freeHandleCount] = null;
         h.key = path;
         h.target = target;
-        h.channel = channel;
+        h.channel = lastOpenChannel;
+        lastOpenChannel = null;
         h.fd = fd;
-        h.created = created;
+        h.created = lastOpenCreated;
         handles.put(path, h);
         ctx.counters.openFiles.getAndAdd(1);
         return h;
     }
 
+    // What the last open made besides its descriptor: whether it created the file, and its channel when not native.
     private boolean lastOpenCreated;
+    private FileChannel lastOpenChannel;
+
+    /**
+     * @return the file descriptor of a native open, or -1 with the channel in {@link #lastOpenChannel}.
+     */
+    private int openEither(final boolean natively, final Path target, final int mode, final boolean firstInMode)
+        throws IOException
+    {
+        lastOpenChannel = null;
+        if (natively)
+        {
+            return openNative(target, mode, firstInMode);
+        }
+        lastOpenChannel = openChannel(target, mode, firstInMode);
+        return -1;
+    }
 
     private FileChannel openChannel(final Path target, final int mode, final boolean firstInMode) throws IOException
     {
