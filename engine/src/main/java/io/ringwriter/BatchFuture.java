@@ -1,6 +1,7 @@
 package io.ringwriter;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The future of a batch. It completes once every write of the batch has ended, with a {@link BatchResult} that says
@@ -14,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 public final class BatchFuture extends CompletableFuture<BatchResult>
 {
     private final BatchTracker batch;
-    private final CompletableFuture<BatchResult> report = new CompletableFuture<>();
 
     BatchFuture(final BatchTracker batch)
     {
@@ -26,7 +26,40 @@ public final class BatchFuture extends CompletableFuture<BatchResult>
      */
     public CompletableFuture<BatchResult> report()
     {
-        return report.copy();
+        return batch.report().copy();
+    }
+
+    /**
+     * Wait for the result as {@link CompletableFuture#join()} does; the waiting thread parks on the batch itself and
+     * the engine unparks it when the last write ends (no signaller object is made, no hand-off through the future's
+     * stack).
+     *
+     * @return the batch's result.
+     */
+    public BatchResult join()
+    {
+        if (!isDone())
+        {
+            batch.awaitUninterruptibly();
+        }
+        return super.join();
+    }
+
+    /**
+     * Wait for the result as {@link CompletableFuture#get()} does (see {@link #join()}).
+     *
+     * @return the batch's result.
+     * @throws InterruptedException when interrupted while waiting.
+     * @throws ExecutionException   when the future was completed exceptionally (not by the engine: a batch's failed
+     *                              writes are in its result).
+     */
+    public BatchResult get() throws InterruptedException, ExecutionException
+    {
+        if (!isDone())
+        {
+            batch.awaitInterruptibly();
+        }
+        return super.get();
     }
 
     /**
@@ -42,9 +75,35 @@ public final class BatchFuture extends CompletableFuture<BatchResult>
         return cancelled || isCancelled();
     }
 
+    /**
+     * Complete this future (the engine does when the batch ends; a caller may do it earlier, as with any
+     * {@code CompletableFuture}, and a thread waiting in {@link #join()} returns at once).
+     *
+     * @param value the result.
+     * @return true when this call completed it.
+     */
+    public boolean complete(final BatchResult value)
+    {
+        final boolean completed = super.complete(value);
+        batch.wakeWaiter();
+        return completed;
+    }
+
+    /**
+     * As {@link CompletableFuture#completeExceptionally}; a thread waiting in {@link #join()} returns at once.
+     *
+     * @param ex the exception.
+     * @return true when this call completed it.
+     */
+    public boolean completeExceptionally(final Throwable ex)
+    {
+        final boolean completed = super.completeExceptionally(ex);
+        batch.wakeWaiter();
+        return completed;
+    }
+
     void finish(final BatchResult result)
     {
-        report.complete(result);
-        complete(result);
+        super.complete(result);
     }
 }

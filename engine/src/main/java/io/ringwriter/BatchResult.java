@@ -10,7 +10,7 @@ import java.util.List;
  * @param succeeded writes done.
  * @param timedOut  writes that ended as timed out (also in {@link #failures()}).
  * @param cancelled writes that ended as cancelled (also in {@link #failures()}).
- * @param failures  every write that was not done, with its cause, in no particular order.
+ * @param failures  every write that was not done, with its cause, in the order the batch gave them.
  * @param elapsedNs from submission to the last outcome.
  */
 public record BatchResult(int total, int succeeded, int timedOut, int cancelled, List<Failure> failures, long elapsedNs)

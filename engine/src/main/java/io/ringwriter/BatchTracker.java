@@ -3,24 +3,36 @@ package io.ringwriter;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * Counts the outcomes of a batch's writes and completes its future once, when the last write has ended. Outcomes
- * are counted by the worker that wrote (done, failed), the agent (timed out, failed by a retry) and cancelling threads:
- * all counts are atomic. Only the last outcome goes through the agent, which completes the future, so a batch of a
- * thousand files wakes the agent once, not once per worker batch.
+ * Counts down the outcomes of a batch's writes and completes its future once, when the last write has ended.
+ * Outcomes are counted by the worker that wrote (done, failed), the agent (timed out, failed by a retry) and cancelling
+ * threads; only the last outcome goes through the agent, which completes the future, so a batch of a thousand files
+ * wakes the agent once, not once per worker batch.
+ * <p>
+ * Design note: a batch of two files should cost little more than the two writes, so it carries one count and no
+ * per-outcome tallies: whoever finishes it reads the outcomes off its items (each item's state and cause are written
+ * before the count goes down, a full fence, and read after the count has reached zero), in input order. A thread that
+ * waits in {@link BatchFuture#join()} or {@link BatchFuture#get()} parks here and is unparked by {@link #finish()},
+ * not through a {@code CompletableFuture} signaller object.
  */
 final class BatchTracker
 {
+    /**
+     * Longest park of a waiting thread between looks at the future: bounds the delay when something other than the
+     * engine completes it (a user's complete(), orTimeout).
+     */
+    private static final long MAX_PARK_NS = 1_000_000L;
+
     private static final VarHandle REMAINING;
-    private static final VarHandle SUCCEEDED;
-    private static final VarHandle TIMED_OUT;
-    private static final VarHandle CANCELLED;
-    private static final VarHandle FAILURES;
+    private static final VarHandle REPORT;
+    private static final VarHandle WAITER;
 
     static
     {
@@ -28,10 +40,8 @@ final class BatchTracker
         {
             final MethodHandles.Lookup lookup = MethodHandles.lookup();
             REMAINING = lookup.findVarHandle(BatchTracker.class, "remaining", int.class);
-            SUCCEEDED = lookup.findVarHandle(BatchTracker.class, "succeeded", int.class);
-            TIMED_OUT = lookup.findVarHandle(BatchTracker.class, "timedOut", int.class);
-            CANCELLED = lookup.findVarHandle(BatchTracker.class, "cancelled", int.class);
-            FAILURES = lookup.findVarHandle(BatchTracker.class, "failures", ConcurrentLinkedQueue.class);
+            REPORT = lookup.findVarHandle(BatchTracker.class, "report", CompletableFuture.class);
+            WAITER = lookup.findVarHandle(BatchTracker.class, "waiter", Thread.class);
         }
         catch (final ReflectiveOperationException ex)
         {
@@ -42,24 +52,28 @@ final class BatchTracker
     final long deadlineNs;
     final BatchFuture future;
     private final long startNs = System.nanoTime();
-    private final int total;
-    // Counted with the VarHandles above (int fields, not four AtomicIntegers: a batch of two files should not carry
-    // four more objects); failures are rare, so their queue is made by the first one.
+    private final EngineCounters counters;
     private volatile int remaining;
-    private volatile int succeeded;
-    private volatile int timedOut;
-    private volatile int cancelled;
-    private volatile ConcurrentLinkedQueue<BatchResult.Failure> failures;
     private Item[] items;
+    // Made by the first call of BatchFuture.report(): most callers never ask for it.
+    private volatile CompletableFuture<BatchResult> report;
+    private volatile BatchResult result;
+    private volatile Thread waiter;
 
-    BatchTracker(final int total, final long deadlineNs)
+    /**
+     * @param total      writes in the batch; {@link #items(Item[])} must follow with as many unless zero.
+     * @param deadlineNs of the batch, or {@link Tracker#NO_DEADLINE}.
+     * @param counters   of the engine.
+     */
+    BatchTracker(final int total, final long deadlineNs, final EngineCounters counters)
     {
-        this.total = total;
         this.deadlineNs = deadlineNs;
+        this.counters = counters;
         this.remaining = total;
         this.future = new BatchFuture(this);
         if (total == 0)
         {
+            items = new Item[0];
             finish();
         }
     }
@@ -80,21 +94,29 @@ final class BatchTracker
     static final class Item extends Tracker
     {
         private final BatchTracker batch;
-
-        Item(final BatchTracker batch, final Path path, final long deadlineNs, final EngineCounters counters)
-        {
-            super(path, deadlineNs, counters);
-            this.batch = batch;
-        }
-
+        // The path the worker opens: the caller's path resolved against the engine's root (the same object when
+        // there is no root); the tracker's path is the caller's, for the result.
+        final Path target;
         // Set by the worker that counted this item in settle(), before the completion queue's offer; read by the
         // agent after its poll.
         private boolean counted;
 
+        Item(final BatchTracker batch, final Path path, final Path target, final long deadlineNs)
+        {
+            super(path, deadlineNs);
+            this.batch = batch;
+            this.target = target;
+        }
+
+        EngineCounters counters()
+        {
+            return batch.counters;
+        }
+
         boolean settle()
         {
             counted = true;
-            return batch.count(this);
+            return batch.count();
         }
 
         void complete()
@@ -103,69 +125,22 @@ final class BatchTracker
             {
                 batch.finish();
             }
-            else
+            else if (batch.count())
             {
-                batch.onOutcome(this);
+                batch.finish();
             }
         }
     }
 
-    void onOutcome(final Item item)
-    {
-        if (count(item))
-        {
-            finish();
-        }
-    }
-
     /**
-     * Count one item's outcome; any thread, any number at once.
+     * Count one item's outcome (its state and cause already written); any thread, any number at once.
      *
      * @return true when it was the batch's last outcome: the future is then to be completed, once.
      */
-    boolean count(final Item item)
+    boolean count()
     {
-        switch (item.state())
-        {
-            case Tracker.DONE:
-                SUCCEEDED.getAndAdd(this, 1);
-                break;
-            case Tracker.FAILED:
-                failures().add(new BatchResult.Failure(item.path, item.attempts, item.cause));
-                break;
-            case Tracker.TIMED_OUT:
-                TIMED_OUT.getAndAdd(this, 1);
-                failures().add(new BatchResult.Failure(item.path, item.attempts,
-                    new TimeoutException("deadline passed before the write: path=" + item.path)));
-                break;
-            case Tracker.CANCELLED:
-                CANCELLED.getAndAdd(this, 1);
-                failures().add(new BatchResult.Failure(item.path, item.attempts,
-                    new CancellationException("cancelled before the write: path=" + item.path)));
-                break;
-            default:
-                throw new IllegalStateException("outcome of a write that has not ended: state=" + item.state());
-        }
-        // getAndAdd is a full fence: the counts and failures above are visible to whoever sees zero.
+        // getAndAdd is a full fence: the item's outcome is visible to whoever sees zero.
         return (int)REMAINING.getAndAdd(this, -1) == 1;
-    }
-
-    private ConcurrentLinkedQueue<BatchResult.Failure> failures()
-    {
-        final ConcurrentLinkedQueue<BatchResult.Failure> existing = failures;
-        if (existing != null)
-        {
-            return existing;
-        }
-        final ConcurrentLinkedQueue<BatchResult.Failure> made = new ConcurrentLinkedQueue<>();
-        final Object witness = FAILURES.compareAndExchange(this, null, made);
-        return witness == null ? made : existing(witness);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static ConcurrentLinkedQueue<BatchResult.Failure> existing(final Object witness)
-    {
-        return (ConcurrentLinkedQueue<BatchResult.Failure>)witness;
     }
 
     void expire()
@@ -196,14 +171,158 @@ final class BatchTracker
                 }
             }
         }
+        wakeWaiter();
     }
 
     void finish()
     {
-        final ConcurrentLinkedQueue<BatchResult.Failure> failed = failures;
-        final List<BatchResult.Failure> list = failed == null ? List.of() : List.copyOf(failed);
+        final Item[] items = this.items;
+        int succeeded = 0;
+        int timedOut = 0;
+        int cancelled = 0;
+        List<BatchResult.Failure> failures = null;
+        for (final Item item : items)
+        {
+            final int state = item.state();
+            if (state == Tracker.DONE)
+            {
+                succeeded++;
+                continue;
+            }
+            final Throwable cause;
+            switch (state)
+            {
+                case Tracker.FAILED:
+                    cause = item.cause;
+                    break;
+                case Tracker.TIMED_OUT:
+                    timedOut++;
+                    cause = new TimeoutException("deadline passed before the write: path=" + item.path);
+                    break;
+                case Tracker.CANCELLED:
+                    cancelled++;
+                    cause = new CancellationException("cancelled before the write: path=" + item.path);
+                    break;
+                default:
+                    throw new IllegalStateException("outcome of a write that has not ended: state=" + state);
+            }
+            if (failures == null)
+            {
+                failures = new ArrayList<>();
+            }
+            failures.add(new BatchResult.Failure(item.path, item.attempts, cause));
+        }
         final BatchResult result = new BatchResult(
-            total, succeeded, timedOut, cancelled, list, System.nanoTime() - startNs);
+            items.length, succeeded, timedOut, cancelled, failures == null ? List.of() : List.copyOf(failures),
+            System.nanoTime() - startNs);
+        this.result = result;
+        final CompletableFuture<BatchResult> report = this.report;
+        if (report != null)
+        {
+            report.complete(result);
+        }
         future.finish(result);
+        wakeWaiter();
+    }
+
+    /**
+     * @return the future behind {@link BatchFuture#report()}, made on first use and completed by {@link #finish()}.
+     */
+    CompletableFuture<BatchResult> report()
+    {
+        CompletableFuture<BatchResult> report = this.report;
+        if (report == null)
+        {
+            final CompletableFuture<BatchResult> made = new CompletableFuture<>();
+            final Object witness = REPORT.compareAndExchange(this, null, made);
+            report = witness == null ? made : existing(witness);
+        }
+        // finish() writes the result before it reads the report: one of the two sides sees the other.
+        final BatchResult done = result;
+        if (done != null)
+        {
+            report.complete(done);
+        }
+        return report;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static CompletableFuture<BatchResult> existing(final Object witness)
+    {
+        return (CompletableFuture<BatchResult>)witness;
+    }
+
+    /**
+     * Park the calling thread until the future is done (by {@link #finish()} or a cancel, which unpark it, or by
+     * anything else that completes it, seen within {@link #MAX_PARK_NS}). Interrupts are kept for later.
+     *
+     * @return false when another thread waits here already: the caller then waits through the future instead.
+     */
+    boolean awaitUninterruptibly()
+    {
+        try
+        {
+            return await(false);
+        }
+        catch (final InterruptedException ex)
+        {
+            throw new AssertionError(ex);
+        }
+    }
+
+    /**
+     * As {@link #awaitUninterruptibly()}, but gives up when interrupted.
+     *
+     * @return false when another thread waits here already.
+     * @throws InterruptedException when interrupted before the future is done (the status is cleared).
+     */
+    boolean awaitInterruptibly() throws InterruptedException
+    {
+        return await(true);
+    }
+
+    private boolean await(final boolean interruptible) throws InterruptedException
+    {
+        final Thread self = Thread.currentThread();
+        if (!WAITER.compareAndSet(this, null, self))
+        {
+            return false;
+        }
+        boolean interrupted = false;
+        try
+        {
+            // The waiter is written (a volatile CAS) before isDone is read, and finish() completes the future
+            // before it reads the waiter: at least one side sees the other, so no wake-up is lost.
+            while (!future.isDone())
+            {
+                LockSupport.parkNanos(this, MAX_PARK_NS);
+                if (Thread.interrupted())
+                {
+                    if (interruptible && !future.isDone())
+                    {
+                        throw new InterruptedException("interrupted while waiting for a batch");
+                    }
+                    interrupted = true;
+                }
+            }
+            return true;
+        }
+        finally
+        {
+            waiter = null;
+            if (interrupted)
+            {
+                self.interrupt();
+            }
+        }
+    }
+
+    void wakeWaiter()
+    {
+        final Thread w = waiter;
+        if (w != null)
+        {
+            LockSupport.unpark(w);
+        }
     }
 }

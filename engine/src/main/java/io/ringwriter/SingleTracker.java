@@ -15,9 +15,25 @@ final class SingleTracker extends Tracker
     // no timers of their own: the batch has one.)
     long timerId = org.agrona.DeadlineTimerWheel.NULL_DEADLINE;
 
+    private final EngineCounters counters;
+    // Written before the release of the state in markDone.
+    private long bytes;
+
     SingleTracker(final Path path, final long deadlineNs, final EngineCounters counters)
     {
-        super(path, deadlineNs, counters);
+        super(path, deadlineNs);
+        this.counters = counters;
+    }
+
+    EngineCounters counters()
+    {
+        return counters;
+    }
+
+    void markDone(final int attempts, final long bytes)
+    {
+        this.bytes = bytes;
+        super.markDone(attempts, bytes);
     }
 
     void complete()

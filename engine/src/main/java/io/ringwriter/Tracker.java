@@ -40,21 +40,24 @@ abstract class Tracker
 
     final Path path;
     final long deadlineNs;
-    final EngineCounters counters;
     private volatile int state;
 
     // Written by the engine thread that ends the write, before the tracker goes through the completion queue
-    // (whose offer/poll pair orders them for the agent that completes it).
+    // (whose offer/poll pair orders them for the agent that completes it). A batch has one tracker per file: no
+    // field here that only a single write's future needs (its byte count, the counters: see SingleTracker).
     int attempts;
-    long bytes;
     Throwable cause;
 
-    Tracker(final Path path, final long deadlineNs, final EngineCounters counters)
+    Tracker(final Path path, final long deadlineNs)
     {
         this.path = path;
         this.deadlineNs = deadlineNs;
-        this.counters = counters;
     }
+
+    /**
+     * @return the engine's counters, for the cancelled and timed-out counts.
+     */
+    abstract EngineCounters counters();
 
     final int state()
     {
@@ -79,10 +82,13 @@ abstract class Tracker
         STATE.setRelease(this, PENDING);
     }
 
-    final void markDone(final int attempts, final long bytes)
+    /**
+     * @param attempts it took.
+     * @param bytes    written.
+     */
+    void markDone(final int attempts, final long bytes)
     {
         this.attempts = attempts;
-        this.bytes = bytes;
         STATE.setRelease(this, DONE);
     }
 
@@ -100,7 +106,7 @@ abstract class Tracker
     {
         if (STATE.compareAndSet(this, PENDING, TIMED_OUT))
         {
-            counters.timedOut.increment();
+            counters().timedOut.increment();
             return true;
         }
         return false;
@@ -110,7 +116,7 @@ abstract class Tracker
     {
         if (STATE.compareAndSet(this, PENDING, CANCELLED))
         {
-            counters.cancelled.increment();
+            counters().cancelled.increment();
             return true;
         }
         return false;

@@ -18,9 +18,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.ConcurrentModificationException;
 import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.RandomAccess;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -302,15 +304,18 @@ public final class WriteEngine implements AutoCloseable
     {
         Objects.requireNonNull(requests, "requests");
         final WriteRequest[] array = requests.toArray(new WriteRequest[0]);
-        final Path[] targets = new Path[array.length];
         checkOpen();
+        final long deadlineNs = batchDeadline(deadline);
+        final BatchTracker batch = new BatchTracker(array.length, deadlineNs, counters);
+        final BatchTracker.Item[] items = new BatchTracker.Item[array.length];
         for (int i = 0; i < array.length; i++)
         {
-            Objects.requireNonNull(array[i], "requests contains null");
-            targets[i] = resolve(array[i].path());
-            checkLength(array[i].length());
+            final WriteRequest request = Objects.requireNonNull(array[i], "requests contains null");
+            checkLength(request.length());
+            final long itemDeadline = Math.min(deadlineNs, deadlineOf(request.timeoutNs()));
+            items[i] = new BatchTracker.Item(batch, request.path(), resolve(request.path()), itemDeadline);
         }
-        return publishBatch(new BatchInput(null, null, array), targets, deadline);
+        return publishBatch(batch, items, null, array);
     }
 
     /**
@@ -337,15 +342,44 @@ public final class WriteEngine implements AutoCloseable
     {
         Objects.requireNonNull(files, "files");
         Objects.requireNonNull(message, "message");
-        final Path[] paths = files.toArray(new Path[0]);
-        final Path[] targets = new Path[paths.length];
         checkOpen();
         checkLength(message.length);
-        for (int i = 0; i < paths.length; i++)
+        // One pass over the caller's collection straight into the batch's items: no copy of the paths, no array of
+        // resolved ones (a batch of two files should cost little more than its two writes).
+        final int count = files.size();
+        final long deadlineNs = batchDeadline(deadline);
+        final BatchTracker batch = new BatchTracker(count, deadlineNs, counters);
+        final BatchTracker.Item[] items = new BatchTracker.Item[count];
+        int i = 0;
+        if (files instanceof List && files instanceof RandomAccess)
         {
-            targets[i] = resolve(Objects.requireNonNull(paths[i], "files contains null"));
+            // By index: an iterator object a call this small would not always be rid of.
+            final List<Path> list = (List<Path>)files;
+            for (; i < count; i++)
+            {
+                final Path path = Objects.requireNonNull(list.get(i), "files contains null");
+                items[i] = new BatchTracker.Item(batch, path, resolve(path), deadlineNs);
+            }
         }
-        return publishBatch(new BatchInput(paths, message, null), targets, deadline);
+        else
+        {
+            for (final Path path : files)
+            {
+                if (i == count)
+                {
+                    throw new ConcurrentModificationException(
+                        "files grew while writeAll read them: size was " + count);
+                }
+                Objects.requireNonNull(path, "files contains null");
+                items[i++] = new BatchTracker.Item(batch, path, resolve(path), deadlineNs);
+            }
+        }
+        if (i != count)
+        {
+            throw new ConcurrentModificationException(
+                "files shrank while writeAll read them: size was " + count + ", read " + i);
+        }
+        return publishBatch(batch, items, message, null);
     }
 
     /**
@@ -592,24 +626,26 @@ public final class WriteEngine implements AutoCloseable
         }
     }
 
-    private BatchFuture publishBatch(final BatchInput in, final Path[] targets, final Duration deadline)
+    private long batchDeadline(final Duration deadline)
     {
-        final long deadlineNs = deadline == null ? Tracker.NO_DEADLINE : deadlineOf(saturated(deadline));
-        final int count = in.count();
-        final BatchTracker batch = new BatchTracker(count, deadlineNs);
-        final BatchTracker.Item[] items = new BatchTracker.Item[count];
-        for (int i = 0; i < count; i++)
-        {
-            final long itemDeadline = Math.min(deadlineNs, deadlineOf(in.timeoutNs(i)));
-            items[i] = new BatchTracker.Item(batch, in.path(i), itemDeadline, counters);
-        }
+        return deadline == null ? Tracker.NO_DEADLINE : deadlineOf(saturated(deadline));
+    }
+
+    /**
+     * @param message  written to every item's path ({@link #writeAll}), or null with {@code requests}.
+     * @param requests one per item ({@link #submitBatch}), or null.
+     */
+    private BatchFuture publishBatch(
+        final BatchTracker batch, final BatchTracker.Item[] items, final byte[] message, final WriteRequest[] requests)
+    {
+        final int count = items.length;
         batch.items(items);
         if (count == 0)
         {
             return batch.future;
         }
         countPublished(count);
-        if (deadlineNs != Tracker.NO_DEADLINE)
+        if (batch.deadlineNs != Tracker.NO_DEADLINE)
         {
             agent.offerDeadline(batch);
         }
@@ -620,11 +656,11 @@ public final class WriteEngine implements AutoCloseable
         int i = 0;
         while (i < count)
         {
-            int slots = ctx.slotsFor(in.length(i));
+            int slots = ctx.slotsFor(lengthOf(message, requests, i));
             int j = i + 1;
-            while (j < count && slots + ctx.slotsFor(in.length(j)) <= chunkSlots)
+            while (j < count && slots + ctx.slotsFor(lengthOf(message, requests, j)) <= chunkSlots)
             {
-                slots += ctx.slotsFor(in.length(j));
+                slots += ctx.slotsFor(lengthOf(message, requests, j));
                 j++;
             }
 
@@ -646,11 +682,22 @@ public final class WriteEngine implements AutoCloseable
                 {
                     for (int k = i; k < j; k++)
                     {
-                        final int length = in.length(k);
+                        final BatchTracker.Item item = items[k];
+                        final int length = lengthOf(message, requests, k);
                         final int messageSlots = ctx.slotsFor(length);
-                        copyIntoRing(ctx, lo, in.data(k), in.offset(k), length);
-                        fill(lo, lo + messageSlots - 1, messageSlots, in.path(k), targets[k], modeOf(in.mode(k)),
-                            length, items[k]);
+                        if (requests == null)
+                        {
+                            copyIntoRing(ctx, lo, message, 0, length);
+                            fill(lo, lo + messageSlots - 1, messageSlots, item.path, item.target, modeOf(null),
+                                length, item);
+                        }
+                        else
+                        {
+                            final WriteRequest request = requests[k];
+                            copyIntoRing(ctx, lo, request.data(), request.offset(), length);
+                            fill(lo, lo + messageSlots - 1, messageSlots, item.path, item.target,
+                                modeOf(request.mode()), length, item);
+                        }
                         lo += messageSlots;
                     }
                 }
@@ -682,65 +729,9 @@ public final class WriteEngine implements AutoCloseable
         return batch.future;
     }
 
-    /**
-     * What a batch call writes: paths with one shared message ({@link #writeAll}, no request object per file), or
-     * {@link WriteRequest}s ({@link #submitBatch}).
-     */
-    private static final class BatchInput
+    private static int lengthOf(final byte[] message, final WriteRequest[] requests, final int i)
     {
-        private final Path[] paths;
-        private final byte[] message;
-        private final WriteRequest[] requests;
-
-        /**
-         * @param paths    with {@code message}, or null with {@code requests}.
-         * @param message  written to every path.
-         * @param requests or null.
-         */
-        BatchInput(final Path[] paths, final byte[] message, final WriteRequest[] requests)
-        {
-            this.paths = paths;
-            this.message = message;
-            this.requests = requests;
-        }
-
-        int count()
-        {
-            return requests == null ? paths.length : requests.length;
-        }
-
-        Path path(final int i)
-        {
-            return requests == null ? paths[i] : requests[i].path();
-        }
-
-        byte[] data(final int i)
-        {
-            return requests == null ? message : requests[i].data();
-        }
-
-        int offset(final int i)
-        {
-            return requests == null ? 0 : requests[i].offset();
-        }
-
-        int length(final int i)
-        {
-            return requests == null ? message.length : requests[i].length();
-        }
-
-        /**
-         * @return the request's mode, or null for the engine's default.
-         */
-        WriteMode mode(final int i)
-        {
-            return requests == null ? null : requests[i].mode();
-        }
-
-        long timeoutNs(final int i)
-        {
-            return requests == null ? WriteRequest.NO_DEADLINE : requests[i].timeoutNs();
-        }
+        return requests == null ? message.length : requests[i].length();
     }
 
     private void fill(

@@ -16,11 +16,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -83,6 +89,19 @@ class BatchTest
             assertEquals(0, result.cancelled());
             assertEquals((5_000.0 - failing) / 5_000, result.successRate(), 1e-9);
             assertEquals((double)failing / 5_000, result.failureRate(), 1e-9);
+
+            final Map<Path, Integer> index = new HashMap<>();
+            for (int i = 0; i < paths.size(); i++)
+            {
+                index.put(paths.get(i), i);
+            }
+            int previous = -1;
+            for (final BatchResult.Failure failure : result.failures())
+            {
+                final int at = index.get(failure.path());
+                assertTrue(at > previous, "failures in input order: " + failure.path() + " after index " + previous);
+                previous = at;
+            }
 
             final Map<Path, BatchResult.Failure> byPath = new HashMap<>();
             for (final BatchResult.Failure failure : result.failures())
@@ -231,6 +250,144 @@ class BatchTest
             assertEquals(1 + result.succeeded(), stats.written());
             TestSupport.assertCountersAddUp(stats);
         }
+    }
+
+    @Test
+    void shouldWakeEveryThreadWaitingForTheBatchWithTheOneResult() throws Exception
+    {
+        final List<CompletableFuture<BatchResult>> waiting = new ArrayList<>();
+        final List<Thread> waiters = new CopyOnWriteArrayList<>();
+        final BatchFuture batch = heldBatch(200, "all|", (held) ->
+        {
+            // Two threads in join() (one parks on the batch, the other through the future), two in get(), one in
+            // get with a timeout: every way of waiting at once.
+            for (int t = 0; t < 5; t++)
+            {
+                final int kind = t;
+                waiting.add(TestSupport.async("waiter-" + t, () ->
+                {
+                    waiters.add(Thread.currentThread());
+                    try
+                    {
+                        return kind < 2 ? held.join() : kind < 4 ? held.get() : held.get(1, TimeUnit.MINUTES);
+                    }
+                    catch (final Exception ex)
+                    {
+                        throw new IllegalStateException(ex);
+                    }
+                }));
+            }
+            TestSupport.awaitUntil(() -> waiters.size() == 5 && waiters.stream().allMatch(BatchTest::isParked),
+                () -> "every waiter parked: " + waiters);
+        });
+        final BatchResult result = TestSupport.get(batch, "batch");
+        for (final CompletableFuture<BatchResult> w : waiting)
+        {
+            assertSame(result, TestSupport.get(w, "a waiter's result"), "every waiter gets the one result");
+        }
+    }
+
+    @Test
+    void shouldLetAThreadWaitingInGetBeInterruptedAndTheBatchStillEnd() throws Exception
+    {
+        heldBatch(50, "int|", (held) ->
+        {
+            final AtomicReference<Thread> waiter = new AtomicReference<>();
+            final CompletableFuture<Throwable> outcome = TestSupport.async("interrupted", () ->
+            {
+                waiter.set(Thread.currentThread());
+                try
+                {
+                    held.get();
+                    return null;
+                }
+                catch (final Exception ex)
+                {
+                    return ex;
+                }
+            });
+            TestSupport.awaitUntil(() -> isParked(waiter.get()), () -> "the waiter parked");
+            waiter.get().interrupt();
+            assertInstanceOf(InterruptedException.class, TestSupport.get(outcome, "the interrupted get"));
+            assertFalse(held.isDone(), "an interrupted waiter does not end the batch");
+        });
+    }
+
+    @Test
+    void shouldReturnFromJoinWhenTheCallerCompletesTheFutureAndStillReportTheEnginesResult() throws Exception
+    {
+        final BatchResult mine = new BatchResult(0, 0, 0, 0, List.of(), 0);
+        final BatchFuture batch = heldBatch(20, "own|", (held) ->
+        {
+            final AtomicReference<Thread> waiter = new AtomicReference<>();
+            final CompletableFuture<BatchResult> joined = TestSupport.async("joiner", () ->
+            {
+                waiter.set(Thread.currentThread());
+                return held.join();
+            });
+            TestSupport.awaitUntil(() -> isParked(waiter.get()), () -> "the joiner parked");
+            assertTrue(held.complete(mine));
+            assertSame(mine, TestSupport.get(joined, "join after the caller's complete"));
+        });
+        assertSame(mine, batch.join(), "the future keeps the caller's value");
+    }
+
+    /**
+     * What a test does while a batch is held.
+     */
+    @FunctionalInterface
+    private interface WhileHeld
+    {
+        void run(BatchFuture batch) throws Exception;
+    }
+
+    /**
+     * Write {@code files} files and one more whose write is held at a gate as one batch; run {@code body} while it
+     * is held (the batch not done); release it, wait in join() on this thread (which parks on the batch as any
+     * other waiter would) and check that the report says every write was done and that every file holds the text.
+     *
+     * @return the batch, ended.
+     */
+    private BatchFuture heldBatch(final int files, final String text, final WhileHeld body) throws Exception
+    {
+        final Path gateFile = dir.resolve("gate.log");
+        final FaultyFileIo.Gate gate = io.block(FaultyFileIo.Op.WRITE, gateFile);
+        final List<Path> paths = paths(files);
+        paths.add(files / 2, gateFile);
+        try (WriteEngine engine = WriteEngine.builder().ringSize(1024).slotSize(64).workers(2).fileIo(io).build())
+        {
+            final BatchFuture batch;
+            try
+            {
+                batch = engine.writeAll(paths, TestSupport.ascii(text));
+                gate.awaitEntered();
+                assertFalse(batch.isDone(), "the gated write holds the batch");
+                body.run(batch);
+            }
+            finally
+            {
+                gate.release();
+            }
+            try
+            {
+                batch.join();
+            }
+            catch (final CancellationException | CompletionException ex)
+            {
+                // The body ended the future its own way; the report below is the engine's.
+            }
+            final BatchResult report = TestSupport.get(batch.report(), "the engine's report");
+            assertEquals(paths.size(), report.total());
+            assertEquals(paths.size(), report.succeeded(), "every write done: " + report);
+            assertEquals(paths.size(), assertFiles(paths, report, text));
+            return batch;
+        }
+    }
+
+    private static boolean isParked(final Thread thread)
+    {
+        return thread != null &&
+            (thread.getState() == Thread.State.WAITING || thread.getState() == Thread.State.TIMED_WAITING);
     }
 
     /**

@@ -113,6 +113,58 @@ class ZeroGarbageTest
         }
     }
 
+    /**
+     * The issue's bound for a created file is 128 bytes, and a batch of two files is where a batch's own objects
+     * weigh most: the future, the result, the tracker and one small object per file, with nothing made to wait
+     * (a thread waiting in join() parks on the batch, no signaller object). Files stay open here, so what is counted
+     * is exactly that fixed cost, on the caller and the engine's threads together.
+     */
+    @org.junit.jupiter.api.Test
+    void shouldAllocateAtMost128BytesPerFileForABatchOfTwo() throws Exception
+    {
+        final com.sun.management.ThreadMXBean mx =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        assumeTrue(mx.isThreadAllocatedMemorySupported(), "per-thread allocation counting unsupported");
+        mx.setThreadAllocatedMemoryEnabled(true);
+
+        final TestSupport.RecordingThreadFactory threads = new TestSupport.RecordingThreadFactory();
+        final List<Path> files = List.of(dir.resolve("a.log"), dir.resolve("b.log"));
+        final byte[] message = TestMessages.message(0, 0, 0, 64);
+        final int calls = 5_000;
+        try (WriteEngine engine = WriteEngine.builder().workers(2).threadFactory(threads).build())
+        {
+            for (int i = 0; i < calls; i++)
+            {
+                assertEquals(2, engine.writeAll(files, message).join().succeeded());
+            }
+            final List<Thread> measured = new ArrayList<>(threads.threads);
+            measured.add(Thread.currentThread());
+            final long[] before = new long[measured.size()];
+            for (int i = 0; i < measured.size(); i++)
+            {
+                before[i] = mx.getThreadAllocatedBytes(measured.get(i).getId());
+            }
+            int succeeded = 0;
+            for (int i = 0; i < calls; i++)
+            {
+                succeeded += engine.writeAll(files, message).join().succeeded();
+            }
+            long total = 0;
+            for (int i = measured.size() - 1; i >= 0; i--)
+            {
+                total += mx.getThreadAllocatedBytes(measured.get(i).getId()) - before[i];
+            }
+            System.out.println("writeAll of 2 files: " + (double)total / calls + " B per call");
+            assertEquals(2 * calls, succeeded);
+            assertTrue(total <= 2L * 128 * calls, "allocated " + total + " B in " + calls + " calls of 2 files: " +
+                (double)total / calls / 2 + " B per file");
+        }
+        for (final Path file : files)
+        {
+            assertEquals(2L * calls * message.length, Files.size(file), "size of " + file);
+        }
+    }
+
     private static void writeAll(final WriteEngine engine, final Path[] files, final byte[][] messages)
     {
         for (int i = 0; i < WRITES; i++)
