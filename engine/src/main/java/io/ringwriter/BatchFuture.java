@@ -11,6 +11,10 @@ import java.util.concurrent.ExecutionException;
  * {@link #cancel(boolean)} stops every write of the batch that has not begun (a write that has begun is finished)
  * and, as the {@link java.util.concurrent.Future} contract asks, leaves this future cancelled; {@link #report()}
  * still completes with the result once every write has ended, so a caller can learn what was written.
+ * <p>
+ * Where it completes: when a thread waits in {@link #join()} or {@link #get()} as the last write ends, on that thread
+ * (the worker hands the batch's end to it, one wake-up instead of two); otherwise on the engine's agent thread.
+ * Synchronous dependent stages run there: use the {@code *Async} forms for heavy callbacks.
  */
 public final class BatchFuture extends CompletableFuture<BatchResult>
 {

@@ -18,9 +18,14 @@ import java.util.concurrent.locks.LockSupport;
  * <p>
  * Design note: a batch of two files should cost little more than the two writes, so it carries one count and no
  * per-outcome tallies: whoever finishes it reads the outcomes off its items (each item's state and cause are written
- * before the count goes down, a full fence, and read after the count has reached zero), in input order. A thread that
- * waits in {@link BatchFuture#join()} or {@link BatchFuture#get()} parks here and is unparked by {@link #finish()},
- * not through a {@code CompletableFuture} signaller object.
+ * before the count goes down, a full fence, and read after the count has reached zero), in input order.
+ * <p>
+ * A thread that waits in {@link BatchFuture#join()} or {@link BatchFuture#get()} parks here (no
+ * {@code CompletableFuture} signaller object). When one does, the worker that counts the last outcome hands the
+ * finishing to it ({@link #handToWaiter()}) instead of queueing it for the agent: the waiter builds the result and
+ * completes the future on its own thread, which saves the agent's wake-up on the way back to the caller, and no user
+ * code (the future's dependents) ever runs on a worker. The hand-off is one CAS on a one-shot state that the
+ * waiter closes before it leaves, so exactly one of the two paths finishes the batch.
  */
 final class BatchTracker
 {
@@ -30,9 +35,15 @@ final class BatchTracker
      */
     private static final long MAX_PARK_NS = 1_000_000L;
 
+    private static final int HAND_OFF_OPEN = 0;
+    private static final int HAND_OFF_TAKEN = 1;
+    private static final int HAND_OFF_CLOSED = 2;
+    private static final int HAND_OFF_FINISHED = 3;
+
     private static final VarHandle REMAINING;
     private static final VarHandle REPORT;
     private static final VarHandle WAITER;
+    private static final VarHandle HAND_OFF;
 
     static
     {
@@ -42,6 +53,7 @@ final class BatchTracker
             REMAINING = lookup.findVarHandle(BatchTracker.class, "remaining", int.class);
             REPORT = lookup.findVarHandle(BatchTracker.class, "report", CompletableFuture.class);
             WAITER = lookup.findVarHandle(BatchTracker.class, "waiter", Thread.class);
+            HAND_OFF = lookup.findVarHandle(BatchTracker.class, "handOff", int.class);
         }
         catch (final ReflectiveOperationException ex)
         {
@@ -53,7 +65,9 @@ final class BatchTracker
     final BatchFuture future;
     private final long startNs = System.nanoTime();
     private final EngineCounters counters;
+    private final RetryAgent agent;
     private volatile int remaining;
+    private volatile int handOff;
     private Item[] items;
     // Made by the first call of BatchFuture.report(): most callers never ask for it.
     private volatile CompletableFuture<BatchResult> report;
@@ -64,11 +78,13 @@ final class BatchTracker
      * @param total      writes in the batch; {@link #items(Item[])} must follow with as many unless zero.
      * @param deadlineNs of the batch, or {@link Tracker#NO_DEADLINE}.
      * @param counters   of the engine.
+     * @param agent      of the engine, which counts the completions handed to waiting threads (for flush()).
      */
-    BatchTracker(final int total, final long deadlineNs, final EngineCounters counters)
+    BatchTracker(final int total, final long deadlineNs, final EngineCounters counters, final RetryAgent agent)
     {
         this.deadlineNs = deadlineNs;
         this.counters = counters;
+        this.agent = agent;
         this.remaining = total;
         this.future = new BatchFuture(this);
         if (total == 0)
@@ -119,6 +135,11 @@ final class BatchTracker
             return batch.count();
         }
 
+        boolean handToWaiter()
+        {
+            return batch.handToWaiter();
+        }
+
         void complete()
         {
             if (counted)
@@ -141,6 +162,24 @@ final class BatchTracker
     {
         // getAndAdd is a full fence: the item's outcome is visible to whoever sees zero.
         return (int)REMAINING.getAndAdd(this, -1) == 1;
+    }
+
+    /**
+     * Called by the worker that counted the last outcome ({@link Item#settle()} returned true): hand the finishing
+     * to a thread waiting in join() or get(), if one is and has not left.
+     *
+     * @return true when a waiter took it (and is unparked); false when the agent is to finish the batch.
+     */
+    boolean handToWaiter()
+    {
+        final Thread w = waiter;
+        if (w != null && HAND_OFF.compareAndSet(this, HAND_OFF_OPEN, HAND_OFF_TAKEN))
+        {
+            agent.countHandOff();
+            LockSupport.unpark(w);
+            return true;
+        }
+        return false;
     }
 
     void expire()
@@ -295,12 +334,21 @@ final class BatchTracker
             // before it reads the waiter: at least one side sees the other, so no wake-up is lost.
             while (!future.isDone())
             {
+                if (handOff == HAND_OFF_TAKEN)
+                {
+                    finishHandedOff();
+                    continue;
+                }
                 LockSupport.parkNanos(this, MAX_PARK_NS);
                 if (Thread.interrupted())
                 {
-                    if (interruptible && !future.isDone())
+                    if (interruptible)
                     {
-                        throw new InterruptedException("interrupted while waiting for a batch");
+                        leave(self);
+                        if (!future.isDone())
+                        {
+                            throw new InterruptedException("interrupted while waiting for a batch");
+                        }
                     }
                     interrupted = true;
                 }
@@ -309,12 +357,31 @@ final class BatchTracker
         }
         finally
         {
-            waiter = null;
+            leave(self);
             if (interrupted)
             {
                 self.interrupt();
             }
         }
+    }
+
+    /**
+     * The waiter leaves: no hand-off can reach it after this; one that already did is finished here first.
+     */
+    private void leave(final Thread self)
+    {
+        WAITER.compareAndSet(this, self, null);
+        if ((int)HAND_OFF.compareAndExchange(this, HAND_OFF_OPEN, HAND_OFF_CLOSED) == HAND_OFF_TAKEN)
+        {
+            finishHandedOff();
+        }
+    }
+
+    private void finishHandedOff()
+    {
+        handOff = HAND_OFF_FINISHED;
+        finish();
+        agent.handOffDelivered();
     }
 
     void wakeWaiter()

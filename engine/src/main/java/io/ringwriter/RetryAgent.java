@@ -44,6 +44,7 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
     /** Completions queued (any thread) and completed (this agent only), so flush() can wait for its futures. */
     private final AtomicLong completionsOffered = new AtomicLong();
     private final AtomicLong completionsDelivered = new AtomicLong();
+    private final AtomicLong handOffs = new AtomicLong();
     private final MpscArrayQueue<Object> deadlines;
     private final SpscArrayQueue<RetryEntry>[] lanes;
     private final DeadlineTimerWheel wheel;
@@ -147,6 +148,32 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
         return completionsDelivered.get();
     }
 
+    /**
+     * A worker handed a batch's last completion to the thread waiting for it (see BatchTracker#handToWaiter): it
+     * counts as queued until {@link #handOffDelivered()}, so flush() waits for it as for any other.
+     */
+    void countHandOff()
+    {
+        completionsOffered.getAndIncrement();
+        handOffs.getAndIncrement();
+    }
+
+    /**
+     * @return batches whose end a worker handed to the waiting thread, for tests and diagnostics.
+     */
+    long handOffs()
+    {
+        return handOffs.get();
+    }
+
+    /**
+     * The waiting thread has completed a batch handed to it.
+     */
+    void handOffDelivered()
+    {
+        completionsDelivered.getAndIncrement();
+    }
+
     void offerCompletion(final Tracker tracker)
     {
         completionsOffered.getAndIncrement();
@@ -231,7 +258,7 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
         while (count < DRAIN_LIMIT && (tracker = completions.relaxedPoll()) != null)
         {
             tracker.complete();
-            completionsDelivered.setRelease(completionsDelivered.getPlain() + 1);
+            completionsDelivered.getAndIncrement();
             if (tracker instanceof SingleTracker)
             {
                 final SingleTracker single = (SingleTracker)tracker;

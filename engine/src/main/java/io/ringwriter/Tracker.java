@@ -138,4 +138,14 @@ abstract class Tracker
     {
         return true;
     }
+
+    /**
+     * Called by the worker after {@link #settle()} returned true.
+     *
+     * @return true when a waiting thread took the completion over; false to queue it for the agent.
+     */
+    boolean handToWaiter()
+    {
+        return false;
+    }
 }

@@ -306,7 +306,7 @@ public final class WriteEngine implements AutoCloseable
         final WriteRequest[] array = requests.toArray(new WriteRequest[0]);
         checkOpen();
         final long deadlineNs = batchDeadline(deadline);
-        final BatchTracker batch = new BatchTracker(array.length, deadlineNs, counters);
+        final BatchTracker batch = new BatchTracker(array.length, deadlineNs, counters, agent);
         final BatchTracker.Item[] items = new BatchTracker.Item[array.length];
         for (int i = 0; i < array.length; i++)
         {
@@ -348,7 +348,7 @@ public final class WriteEngine implements AutoCloseable
         // resolved ones (a batch of two files should cost little more than its two writes).
         final int count = files.size();
         final long deadlineNs = batchDeadline(deadline);
-        final BatchTracker batch = new BatchTracker(count, deadlineNs, counters);
+        final BatchTracker batch = new BatchTracker(count, deadlineNs, counters, agent);
         final BatchTracker.Item[] items = new BatchTracker.Item[count];
         int i = 0;
         if (files instanceof List && files instanceof RandomAccess)
@@ -387,7 +387,8 @@ public final class WriteEngine implements AutoCloseable
      * {@link Durability#FSYNC}) or has ended otherwise (failed, timed out, cancelled), retries included, and the
      * futures of those writes are complete.
      * <p>
-     * Must not be called from a {@link FailureHandler} or a future's callback running on an engine thread.
+     * Must not be called from a {@link FailureHandler} or from a future's synchronous callback (it runs on the
+     * engine's agent thread, or for a batch on the thread waiting for it: either would wait for itself).
      */
     public void flush()
     {
@@ -442,6 +443,15 @@ public final class WriteEngine implements AutoCloseable
     int sleepingWorkers()
     {
         return (int)ctx.sleepers.get();
+    }
+
+    /**
+     * @return batches whose end a worker handed to the thread waiting in join() or get() (the agent finished the
+     * others); for tests and diagnostics.
+     */
+    long batchesHandedToWaiters()
+    {
+        return agent.handOffs();
     }
 
     /**
@@ -993,7 +1003,8 @@ public final class WriteEngine implements AutoCloseable
     }
 
     /**
-     * The workers hand finished futures to the agent, which completes them (callbacks never run on a worker): wait
+     * The workers hand finished futures to the agent, which completes them (callbacks never run on a worker), or a
+     * batch's to the thread waiting in its join() or get(), counted alike: wait
      * until every completion queued so far is delivered, so that the futures of the flushed writes are done.
      */
     private void awaitCompletions()

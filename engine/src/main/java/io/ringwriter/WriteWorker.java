@@ -1775,7 +1775,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
 
     private void completeLater(final Tracker tracker)
     {
-        if (tracker.settle())
+        if (tracker.settle() && !tracker.handToWaiter())
         {
             agent.offerCompletion(tracker);
             wakeAgent = true;

@@ -18,9 +18,11 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -330,6 +332,87 @@ class BatchTest
             assertSame(mine, TestSupport.get(joined, "join after the caller's complete"));
         });
         assertSame(mine, batch.join(), "the future keeps the caller's value");
+    }
+
+    @Test
+    void shouldHandBatchEndsToWaitingThreadsAndLetFlushSeeThemDone() throws Exception
+    {
+        final int threads = 6;
+        final int batches = 300;
+        final ConcurrentLinkedQueue<BatchFuture> published = new ConcurrentLinkedQueue<>();
+        final AtomicBoolean running = new AtomicBoolean(true);
+        try (WriteEngine engine = WriteEngine.builder().ringSize(1024).slotSize(64).workers(2).build())
+        {
+            // A thread that flushes again and again: every future published before a flush began is done when it
+            // returns, whether the agent or a waiting thread completed it.
+            final CompletableFuture<Integer> flusher = TestSupport.async("flusher", () ->
+            {
+                int flushes = 0;
+                while (running.get())
+                {
+                    final List<BatchFuture> before = new ArrayList<>(published);
+                    engine.flush();
+                    for (final BatchFuture batch : before)
+                    {
+                        assertTrue(batch.isDone(), "a batch published before flush() is done when it returns");
+                    }
+                    flushes++;
+                }
+                return flushes;
+            });
+            final List<CompletableFuture<Integer>> writers = new ArrayList<>();
+            for (int t = 0; t < threads; t++)
+            {
+                final int thread = t;
+                writers.add(TestSupport.async("writer-" + t, () ->
+                {
+                    int succeeded = 0;
+                    for (int b = 0; b < batches; b++)
+                    {
+                        final List<Path> files = new ArrayList<>();
+                        for (int f = 0; f <= b % 3; f++)
+                        {
+                            files.add(dir.resolve("t" + thread + "-f" + f + ".log"));
+                        }
+                        final BatchFuture batch =
+                            engine.writeAll(files, TestSupport.ascii("t" + thread + " b" + b + "\n"));
+                        published.add(batch);
+                        final BatchResult result = b % 2 == 0 ? batch.join() : TestSupport.get(batch, "batch");
+                        assertEquals(files.size(), result.total());
+                        succeeded += result.succeeded();
+                    }
+                    return succeeded;
+                }));
+            }
+            int succeeded = 0;
+            for (final CompletableFuture<Integer> writer : writers)
+            {
+                succeeded += TestSupport.get(writer, "writer");
+            }
+            running.set(false);
+            assertTrue(TestSupport.get(flusher, "flusher") > 0);
+            final int perThread = batches / 3 * (1 + 2 + 3);
+            assertEquals(threads * perThread, succeeded, "every write of every batch done");
+            assertTrue(engine.batchesHandedToWaiters() > 0,
+                "some batch ends went straight to the waiting thread: " + engine.batchesHandedToWaiters());
+            TestSupport.assertCountersAddUp(engine.stats());
+        }
+        // Every file holds its thread's messages, in batch order, each once.
+        for (int t = 0; t < threads; t++)
+        {
+            for (int f = 0; f < 3; f++)
+            {
+                final StringBuilder expected = new StringBuilder();
+                for (int b = 0; b < batches; b++)
+                {
+                    if (f <= b % 3)
+                    {
+                        expected.append("t").append(t).append(" b").append(b).append('\n');
+                    }
+                }
+                assertEquals(expected.toString(), TestSupport.readString(dir.resolve("t" + t + "-f" + f + ".log")));
+            }
+        }
     }
 
     /**
