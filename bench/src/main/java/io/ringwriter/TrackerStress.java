@@ -7,6 +7,7 @@ import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.III_Result;
+import org.openjdk.jcstress.infra.results.ZI_Result;
 import org.openjdk.jcstress.infra.results.ZZI_Result;
 
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ public final class TrackerStress
     @State
     public static class BeginVsCancel
     {
-        final SingleTracker tracker = new SingleTracker(PATH, Tracker.NO_DEADLINE, COUNTERS);
+        final SingleTracker tracker = new SingleTracker(PATH, Tracker.NO_DEADLINE, COUNTERS, null);
 
         /**
          * @param r r1: 1 when the worker's CAS won.
@@ -81,7 +82,7 @@ public final class TrackerStress
     @State
     public static class BeginVsTimeout
     {
-        final SingleTracker tracker = new SingleTracker(PATH, 0, COUNTERS);
+        final SingleTracker tracker = new SingleTracker(PATH, 0, COUNTERS, null);
 
         /**
          * @param r r1: 1 when the worker's CAS won.
@@ -122,7 +123,7 @@ public final class TrackerStress
     @State
     public static class CancelVsTimeout
     {
-        final SingleTracker tracker = new SingleTracker(PATH, 0, COUNTERS);
+        final SingleTracker tracker = new SingleTracker(PATH, 0, COUNTERS, null);
 
         /**
          * @param r r1: 1 when cancel won.
@@ -164,7 +165,7 @@ public final class TrackerStress
     @State
     public static class RetryVsCancel
     {
-        final SingleTracker tracker = new SingleTracker(PATH, Tracker.NO_DEADLINE, COUNTERS);
+        final SingleTracker tracker = new SingleTracker(PATH, Tracker.NO_DEADLINE, COUNTERS, null);
 
         /**
          * The first attempt is in progress.
@@ -214,7 +215,7 @@ public final class TrackerStress
     @State
     public static class FailVsCancel
     {
-        final SingleTracker tracker = new SingleTracker(PATH, Tracker.NO_DEADLINE, COUNTERS);
+        final SingleTracker tracker = new SingleTracker(PATH, Tracker.NO_DEADLINE, COUNTERS, null);
 
         /**
          * @param r r1: the failure's CAS.
@@ -241,6 +242,69 @@ public final class TrackerStress
         public void state(final ZZI_Result r)
         {
             r.r3 = tracker.state();
+        }
+    }
+
+    /**
+     * The worker that ends a write hands its completion to the waiting thread while that thread leaves (done
+     * waiting, or interrupted): exactly one of them completes the future, the waiter or (after a failed hand-off) the
+     * agent.
+     */
+    @JCStressTest
+    @Description("handToWaiter vs the waiter leaving: the completion is finished exactly once")
+    @Outcome(id = "true, 1", expect = ACCEPTABLE, desc = "handed off first: the waiter finishes it as it leaves")
+    @Outcome(id = "false, 0", expect = ACCEPTABLE, desc = "the waiter left first: the worker queues it for the agent")
+    @Outcome(expect = FORBIDDEN, desc = "handed off and never finished, or finished twice")
+    @State
+    public static class HandOffVsLeave
+    {
+        // Stands for the waiting thread: registered here, never started (an unpark of it does nothing).
+        final Thread waiter = new Thread(() -> { }, "stress-waiter");
+        final CountingFuture future = new CountingFuture();
+
+        public HandOffVsLeave()
+        {
+            future.enter(waiter);
+        }
+
+        /**
+         * @param r r1: the hand-off's outcome.
+         */
+        @Actor
+        public void worker(final ZI_Result r)
+        {
+            r.r1 = future.handToWaiter();
+        }
+
+        /**
+         * @param r unused: the waiter leaves.
+         */
+        @Actor
+        public void waiterLeaves(final ZI_Result r)
+        {
+            future.leave(waiter);
+        }
+
+        /**
+         * @param r r2: how often the waiter finished it.
+         */
+        @Arbiter
+        public void finished(final ZI_Result r)
+        {
+            r.r2 = future.finished;
+        }
+    }
+
+    /**
+     * Counts {@link #finishHandedOff()}.
+     */
+    static final class CountingFuture extends EngineFuture<Integer>
+    {
+        int finished;
+
+        void finishHandedOff()
+        {
+            finished++;
         }
     }
 }

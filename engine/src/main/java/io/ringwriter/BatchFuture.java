@@ -1,7 +1,6 @@
 package io.ringwriter;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /**
  * The future of a batch. It completes once every write of the batch has ended, with a {@link BatchResult} that says
@@ -16,7 +15,7 @@ import java.util.concurrent.ExecutionException;
  * (the worker hands the batch's end to it, one wake-up instead of two); otherwise on the engine's agent thread.
  * Synchronous dependent stages run there: use the {@code *Async} forms for heavy callbacks.
  */
-public final class BatchFuture extends CompletableFuture<BatchResult>
+public final class BatchFuture extends EngineFuture<BatchResult>
 {
     private final BatchTracker batch;
 
@@ -34,39 +33,6 @@ public final class BatchFuture extends CompletableFuture<BatchResult>
     }
 
     /**
-     * Wait for the result as {@link CompletableFuture#join()} does; the waiting thread parks on the batch itself and
-     * the engine unparks it when the last write ends (no signaller object is made, no hand-off through the future's
-     * stack).
-     *
-     * @return the batch's result.
-     */
-    public BatchResult join()
-    {
-        if (!isDone())
-        {
-            batch.awaitUninterruptibly();
-        }
-        return super.join();
-    }
-
-    /**
-     * Wait for the result as {@link CompletableFuture#get()} does (see {@link #join()}).
-     *
-     * @return the batch's result.
-     * @throws InterruptedException when interrupted while waiting.
-     * @throws ExecutionException   when the future was completed exceptionally (not by the engine: a batch's failed
-     *                              writes are in its result).
-     */
-    public BatchResult get() throws InterruptedException, ExecutionException
-    {
-        if (!isDone())
-        {
-            batch.awaitInterruptibly();
-        }
-        return super.get();
-    }
-
-    /**
      * Stop the writes of this batch that have not begun. Thread safe; may be called from any thread.
      *
      * @param mayInterruptIfRunning ignored: a write that has begun is finished.
@@ -79,31 +45,9 @@ public final class BatchFuture extends CompletableFuture<BatchResult>
         return cancelled || isCancelled();
     }
 
-    /**
-     * Complete this future (the engine does when the batch ends; a caller may do it earlier, as with any
-     * {@code CompletableFuture}, and a thread waiting in {@link #join()} returns at once).
-     *
-     * @param value the result.
-     * @return true when this call completed it.
-     */
-    public boolean complete(final BatchResult value)
+    void finishHandedOff()
     {
-        final boolean completed = super.complete(value);
-        batch.wakeWaiter();
-        return completed;
-    }
-
-    /**
-     * As {@link CompletableFuture#completeExceptionally}; a thread waiting in {@link #join()} returns at once.
-     *
-     * @param ex the exception.
-     * @return true when this call completed it.
-     */
-    public boolean completeExceptionally(final Throwable ex)
-    {
-        final boolean completed = super.completeExceptionally(ex);
-        batch.wakeWaiter();
-        return completed;
+        batch.finishHandedOff();
     }
 
     void finish(final BatchResult result)

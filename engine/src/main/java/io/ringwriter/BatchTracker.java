@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Counts down the outcomes of a batch's writes and completes its future once, when the last write has ended.
@@ -20,30 +19,13 @@ import java.util.concurrent.locks.LockSupport;
  * per-outcome tallies: whoever finishes it reads the outcomes off its items (each item's state and cause are written
  * before the count goes down, a full fence, and read after the count has reached zero), in input order.
  * <p>
- * A thread that waits in {@link BatchFuture#join()} or {@link BatchFuture#get()} parks here (no
- * {@code CompletableFuture} signaller object). When one does, the worker that counts the last outcome hands the
- * finishing to it ({@link #handToWaiter()}) instead of queueing it for the agent: the waiter builds the result and
- * completes the future on its own thread, which saves the agent's wake-up on the way back to the caller, and no user
- * code (the future's dependents) ever runs on a worker. The hand-off is one CAS on a one-shot state that the
- * waiter closes before it leaves, so exactly one of the two paths finishes the batch.
+ * A thread waiting in {@link BatchFuture#join()} may be handed the batch's end by the worker that counts the last
+ * outcome (see {@link EngineFuture}); it then finishes the batch on its own thread ({@link #finishHandedOff()}).
  */
 final class BatchTracker
 {
-    /**
-     * Longest park of a waiting thread between looks at the future: bounds the delay when something other than the
-     * engine completes it (a user's complete(), orTimeout).
-     */
-    private static final long MAX_PARK_NS = 1_000_000L;
-
-    private static final int HAND_OFF_OPEN = 0;
-    private static final int HAND_OFF_TAKEN = 1;
-    private static final int HAND_OFF_CLOSED = 2;
-    private static final int HAND_OFF_FINISHED = 3;
-
     private static final VarHandle REMAINING;
     private static final VarHandle REPORT;
-    private static final VarHandle WAITER;
-    private static final VarHandle HAND_OFF;
 
     static
     {
@@ -52,8 +34,6 @@ final class BatchTracker
             final MethodHandles.Lookup lookup = MethodHandles.lookup();
             REMAINING = lookup.findVarHandle(BatchTracker.class, "remaining", int.class);
             REPORT = lookup.findVarHandle(BatchTracker.class, "report", CompletableFuture.class);
-            WAITER = lookup.findVarHandle(BatchTracker.class, "waiter", Thread.class);
-            HAND_OFF = lookup.findVarHandle(BatchTracker.class, "handOff", int.class);
         }
         catch (final ReflectiveOperationException ex)
         {
@@ -67,12 +47,10 @@ final class BatchTracker
     private final EngineCounters counters;
     private final RetryAgent agent;
     private volatile int remaining;
-    private volatile int handOff;
     private Item[] items;
     // Made by the first call of BatchFuture.report(): most callers never ask for it.
     private volatile CompletableFuture<BatchResult> report;
     private volatile BatchResult result;
-    private volatile Thread waiter;
 
     /**
      * @param total      writes in the batch; {@link #items(Item[])} must follow with as many unless zero.
@@ -137,7 +115,7 @@ final class BatchTracker
 
         boolean handToWaiter()
         {
-            return batch.handToWaiter();
+            return batch.future.handToWaiter();
         }
 
         void complete()
@@ -162,24 +140,6 @@ final class BatchTracker
     {
         // getAndAdd is a full fence: the item's outcome is visible to whoever sees zero.
         return (int)REMAINING.getAndAdd(this, -1) == 1;
-    }
-
-    /**
-     * Called by the worker that counted the last outcome ({@link Item#settle()} returned true): hand the finishing
-     * to a thread waiting in join() or get(), if one is and has not left.
-     *
-     * @return true when a waiter took it (and is unparked); false when the agent is to finish the batch.
-     */
-    boolean handToWaiter()
-    {
-        final Thread w = waiter;
-        if (w != null && HAND_OFF.compareAndSet(this, HAND_OFF_OPEN, HAND_OFF_TAKEN))
-        {
-            agent.countHandOff();
-            LockSupport.unpark(w);
-            return true;
-        }
-        return false;
     }
 
     void expire()
@@ -210,7 +170,7 @@ final class BatchTracker
                 }
             }
         }
-        wakeWaiter();
+        future.wakeWaiter();
     }
 
     void finish()
@@ -261,7 +221,15 @@ final class BatchTracker
             report.complete(result);
         }
         future.finish(result);
-        wakeWaiter();
+    }
+
+    /**
+     * Finish the batch on the waiting thread a worker handed its end to.
+     */
+    void finishHandedOff()
+    {
+        finish();
+        agent.handOffDone();
     }
 
     /**
@@ -289,107 +257,5 @@ final class BatchTracker
     private static CompletableFuture<BatchResult> existing(final Object witness)
     {
         return (CompletableFuture<BatchResult>)witness;
-    }
-
-    /**
-     * Park the calling thread until the future is done (by {@link #finish()} or a cancel, which unpark it, or by
-     * anything else that completes it, seen within {@link #MAX_PARK_NS}). Interrupts are kept for later.
-     *
-     * @return false when another thread waits here already: the caller then waits through the future instead.
-     */
-    boolean awaitUninterruptibly()
-    {
-        try
-        {
-            return await(false);
-        }
-        catch (final InterruptedException ex)
-        {
-            throw new AssertionError(ex);
-        }
-    }
-
-    /**
-     * As {@link #awaitUninterruptibly()}, but gives up when interrupted.
-     *
-     * @return false when another thread waits here already.
-     * @throws InterruptedException when interrupted before the future is done (the status is cleared).
-     */
-    boolean awaitInterruptibly() throws InterruptedException
-    {
-        return await(true);
-    }
-
-    private boolean await(final boolean interruptible) throws InterruptedException
-    {
-        final Thread self = Thread.currentThread();
-        if (!WAITER.compareAndSet(this, null, self))
-        {
-            return false;
-        }
-        boolean interrupted = false;
-        try
-        {
-            // The waiter is written (a volatile CAS) before isDone is read, and finish() completes the future
-            // before it reads the waiter: at least one side sees the other, so no wake-up is lost.
-            while (!future.isDone())
-            {
-                if (handOff == HAND_OFF_TAKEN)
-                {
-                    finishHandedOff();
-                    continue;
-                }
-                LockSupport.parkNanos(this, MAX_PARK_NS);
-                if (Thread.interrupted())
-                {
-                    if (interruptible)
-                    {
-                        leave(self);
-                        if (!future.isDone())
-                        {
-                            throw new InterruptedException("interrupted while waiting for a batch");
-                        }
-                    }
-                    interrupted = true;
-                }
-            }
-            return true;
-        }
-        finally
-        {
-            leave(self);
-            if (interrupted)
-            {
-                self.interrupt();
-            }
-        }
-    }
-
-    /**
-     * The waiter leaves: no hand-off can reach it after this; one that already did is finished here first.
-     */
-    private void leave(final Thread self)
-    {
-        WAITER.compareAndSet(this, self, null);
-        if ((int)HAND_OFF.compareAndExchange(this, HAND_OFF_OPEN, HAND_OFF_CLOSED) == HAND_OFF_TAKEN)
-        {
-            finishHandedOff();
-        }
-    }
-
-    private void finishHandedOff()
-    {
-        handOff = HAND_OFF_FINISHED;
-        finish();
-        agent.handOffDelivered();
-    }
-
-    void wakeWaiter()
-    {
-        final Thread w = waiter;
-        if (w != null)
-        {
-            LockSupport.unpark(w);
-        }
     }
 }

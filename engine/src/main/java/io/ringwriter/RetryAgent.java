@@ -12,6 +12,7 @@ import org.jctools.queues.SpscArrayQueue;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -45,6 +46,8 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
     private final AtomicLong completionsOffered = new AtomicLong();
     private final AtomicLong completionsDelivered = new AtomicLong();
     private final AtomicLong handOffs = new AtomicLong();
+    private final AtomicLong handOffsInFlight = new AtomicLong();
+    private final AtomicInteger flushers = new AtomicInteger();
     private final MpscArrayQueue<Object> deadlines;
     private final SpscArrayQueue<RetryEntry>[] lanes;
     private final DeadlineTimerWheel wheel;
@@ -149,17 +152,40 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
     }
 
     /**
-     * A worker handed a batch's last completion to the thread waiting for it (see BatchTracker#handToWaiter): it
-     * counts as queued until {@link #handOffDelivered()}, so flush() waits for it as for any other.
+     * A worker is about to hand a completion to the thread waiting for it (see EngineFuture): allowed unless a
+     * flush() is under way. A hand-off counts as in flight until {@link #handOffDone()}; flush() stops new ones and
+     * waits for those in flight, so that the futures of the writes before it are done when it returns, whichever
+     * thread completes them. (Two volatile read-modify-writes in each order, worker and flush: one sees the other.)
+     *
+     * @return true when the worker may hand off; then {@link #handOffDone()} must follow, by the waiter or by the
+     * worker when no waiter took it.
+     */
+    boolean beginHandOff()
+    {
+        handOffsInFlight.getAndIncrement();
+        if (flushers.get() == 0)
+        {
+            return true;
+        }
+        handOffsInFlight.getAndDecrement();
+        return false;
+    }
+
+    void handOffDone()
+    {
+        handOffsInFlight.getAndDecrement();
+    }
+
+    /**
+     * A waiting thread took a completion over: counted for tests and diagnostics.
      */
     void countHandOff()
     {
-        completionsOffered.getAndIncrement();
         handOffs.getAndIncrement();
     }
 
     /**
-     * @return batches whose end a worker handed to the waiting thread, for tests and diagnostics.
+     * @return completions a worker handed to the waiting thread.
      */
     long handOffs()
     {
@@ -167,11 +193,24 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
     }
 
     /**
-     * The waiting thread has completed a batch handed to it.
+     * flush() begins: no new hand-offs until {@link #endFlush()}.
      */
-    void handOffDelivered()
+    void beginFlush()
     {
-        completionsDelivered.getAndIncrement();
+        flushers.getAndIncrement();
+    }
+
+    void endFlush()
+    {
+        flushers.getAndDecrement();
+    }
+
+    /**
+     * @return hand-offs begun and not yet done.
+     */
+    long handOffsInFlight()
+    {
+        return handOffsInFlight.get();
     }
 
     void offerCompletion(final Tracker tracker)
@@ -258,7 +297,7 @@ final class RetryAgent implements Agent, DeadlineTimerWheel.TimerHandler
         while (count < DRAIN_LIMIT && (tracker = completions.relaxedPoll()) != null)
         {
             tracker.complete();
-            completionsDelivered.getAndIncrement();
+            completionsDelivered.setRelease(completionsDelivered.getPlain() + 1);
             if (tracker instanceof SingleTracker)
             {
                 final SingleTracker single = (SingleTracker)tracker;

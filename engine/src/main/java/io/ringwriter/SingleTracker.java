@@ -1,7 +1,6 @@
 package io.ringwriter;
 
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -16,13 +15,15 @@ final class SingleTracker extends Tracker
     long timerId = org.agrona.DeadlineTimerWheel.NULL_DEADLINE;
 
     private final EngineCounters counters;
+    private final RetryAgent agent;
     // Written before the release of the state in markDone.
     private long bytes;
 
-    SingleTracker(final Path path, final long deadlineNs, final EngineCounters counters)
+    SingleTracker(final Path path, final long deadlineNs, final EngineCounters counters, final RetryAgent agent)
     {
         super(path, deadlineNs);
         this.counters = counters;
+        this.agent = agent;
     }
 
     EngineCounters counters()
@@ -34,6 +35,14 @@ final class SingleTracker extends Tracker
     {
         this.bytes = bytes;
         super.markDone(attempts, bytes);
+    }
+
+    /**
+     * Not for a write with a deadline: the agent holds a timer for it, which only the agent's completion drops.
+     */
+    boolean handToWaiter()
+    {
+        return deadlineNs == NO_DEADLINE && future.handToWaiter();
     }
 
     void complete()
@@ -57,7 +66,7 @@ final class SingleTracker extends Tracker
     /**
      * A future whose {@link #cancel(boolean)} wins only while the write has not begun.
      */
-    static final class WriteFuture extends CompletableFuture<WriteResult>
+    static final class WriteFuture extends EngineFuture<WriteResult>
     {
         private final SingleTracker tracker;
 
@@ -73,9 +82,17 @@ final class SingleTracker extends Tracker
         {
             if (tracker.tryCancel())
             {
-                return super.cancel(mayInterruptIfRunning);
+                final boolean cancelled = super.cancel(mayInterruptIfRunning);
+                wakeWaiter();
+                return cancelled;
             }
             return isCancelled();
+        }
+
+        void finishHandedOff()
+        {
+            tracker.complete();
+            tracker.agent.handOffDone();
         }
 
         void finish(final WriteResult result)

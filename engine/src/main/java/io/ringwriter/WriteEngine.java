@@ -248,7 +248,9 @@ public final class WriteEngine implements AutoCloseable
      * @param data the whole array is written.
      * @return a future completed with the result, or exceptionally with {@link WriteFailedException},
      * {@link java.util.concurrent.TimeoutException} or {@link java.util.concurrent.CancellationException}. Its
-     * dependent stages run on the engine's agent thread unless an executor is given (the {@code *Async} forms).
+     * dependent stages run on the engine's agent thread, or on the thread waiting in its {@code join()} or
+     * {@code get()} when the write ends (the worker hands the completion to it, one wake-up instead of two, for a
+     * write without a deadline), unless an executor is given (the {@code *Async} forms); never on a worker.
      */
     public CompletableFuture<WriteResult> submit(final Path file, final byte[] data)
     {
@@ -271,7 +273,7 @@ public final class WriteEngine implements AutoCloseable
         final Path target = resolve(request.path());
         checkLength(request.length());
         final long deadlineNs = deadlineOf(request.timeoutNs());
-        final SingleTracker tracker = new SingleTracker(request.path(), deadlineNs, counters);
+        final SingleTracker tracker = new SingleTracker(request.path(), deadlineNs, counters, agent);
         countPublished(1);
         if (deadlineNs != Tracker.NO_DEADLINE)
         {
@@ -392,22 +394,32 @@ public final class WriteEngine implements AutoCloseable
      */
     public void flush()
     {
-        final long cursor = ring.getCursor();
-        awaitProgress(cursor);
-        int idle = 0;
-        while (!terminated)
+        // No completion is handed to a waiting thread from here on (see RetryAgent#beginHandOff): those in flight
+        // are waited for below, all others go through the agent's counted queue.
+        agent.beginFlush();
+        try
         {
-            if (!anySetAsideAtOrBefore(cursor))
+            final long cursor = ring.getCursor();
+            awaitProgress(cursor);
+            int idle = 0;
+            while (!terminated)
             {
-                // A set-aside write freed just now may sit in the ring past the cursor seen first: wait for it too.
-                awaitProgress(ring.getCursor());
                 if (!anySetAsideAtOrBefore(cursor))
                 {
-                    awaitCompletions();
-                    return;
+                    // A set-aside write freed just now may sit in the ring past the cursor seen first: wait for it.
+                    awaitProgress(ring.getCursor());
+                    if (!anySetAsideAtOrBefore(cursor))
+                    {
+                        awaitCompletions();
+                        return;
+                    }
                 }
+                idle = idle(idle);
             }
-            idle = idle(idle);
+        }
+        finally
+        {
+            agent.endFlush();
         }
     }
 
@@ -446,10 +458,10 @@ public final class WriteEngine implements AutoCloseable
     }
 
     /**
-     * @return batches whose end a worker handed to the thread waiting in join() or get() (the agent finished the
+     * @return write and batch ends a worker handed to the thread waiting in join() or get() (the agent completed the
      * others); for tests and diagnostics.
      */
-    long batchesHandedToWaiters()
+    long completionsHandedToWaiters()
     {
         return agent.handOffs();
     }
@@ -1003,15 +1015,15 @@ public final class WriteEngine implements AutoCloseable
     }
 
     /**
-     * The workers hand finished futures to the agent, which completes them (callbacks never run on a worker), or a
-     * batch's to the thread waiting in its join() or get(), counted alike: wait
+     * The workers hand finished futures to the agent, which completes them (callbacks never run on a worker), or to
+     * the thread waiting in join() or get() (none while a flush is under way, and those in flight are waited for): wait
      * until every completion queued so far is delivered, so that the futures of the flushed writes are done.
      */
     private void awaitCompletions()
     {
         final long queued = agent.completionsOffered();
         int idle = 0;
-        while (!terminated && agent.completionsDelivered() < queued)
+        while (!terminated && (agent.completionsDelivered() < queued || agent.handOffsInFlight() > 0))
         {
             agent.wake();
             idle = idle(idle);

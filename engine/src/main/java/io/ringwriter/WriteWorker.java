@@ -95,6 +95,10 @@ final class WriteWorker implements EventHandler<WriteEvent>
      */
     static final int PATH_BYTES = 4096;
     private static final int HEAP_SCRATCH_BYTES = 16 * 1024;
+    /**
+     * Ended writes with futures held per worker batch until its counters are out; more go to the agent at once.
+     */
+    private static final int PENDING_COMPLETIONS = 64;
     private static final byte OUTCOME_WRITTEN = 1;
     private static final byte OUTCOME_FAILED_HEAD = 2;
     private static final byte OUTCOME_BEHIND = 3;
@@ -120,6 +124,9 @@ final class WriteWorker implements EventHandler<WriteEvent>
     private long tempCounter;
     private final String tempToken = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
     private boolean wakeAgent;
+    // Ended writes whose futures are completed at the next signalCompletions().
+    private final Tracker[] pending = new Tracker[PENDING_COMPLETIONS];
+    private int pendingCount;
 
     private long localWritten;
     private long localFailed;
@@ -229,11 +236,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
         batchesWithoutOwnWork = 0;
         processLane();
         flushLocalCounters();
-        if (wakeAgent)
-        {
-            wakeAgent = false;
-            agent.wake();
-        }
+        signalCompletions();
     }
 
     /**
@@ -242,6 +245,8 @@ final class WriteWorker implements EventHandler<WriteEvent>
     public void onShutdown()
     {
         processLane();
+        flushLocalCounters();
+        signalCompletions();
         FileHandle h = lruHead;
         while (h != null)
         {
@@ -279,11 +284,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
         }
         processLane();
         flushLocalCounters();
-        if (wakeAgent)
-        {
-            wakeAgent = false;
-            agent.wake();
-        }
+        signalCompletions();
     }
 
     private void onMessage(final WriteEvent event, final long sequence)
@@ -1576,11 +1577,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
             // for room in its own ring, nor for a message behind the one it is stuck on.
             processLane();
             lookAhead();
-            if (wakeAgent)
-            {
-                wakeAgent = false;
-                agent.wake();
-            }
+            signalCompletions();
             if (++idle < 100)
             {
                 Thread.yield();
@@ -1775,10 +1772,48 @@ final class WriteWorker implements EventHandler<WriteEvent>
 
     private void completeLater(final Tracker tracker)
     {
-        if (tracker.settle() && !tracker.handToWaiter())
+        if (tracker.settle())
         {
+            if (pendingCount < pending.length)
+            {
+                // Handed to a waiting thread (or queued for the agent) once this worker's counters are out.
+                pending[pendingCount++] = tracker;
+            }
+            else
+            {
+                agent.offerCompletion(tracker);
+                wakeAgent = true;
+            }
+        }
+    }
+
+    /**
+     * After this worker's counters are out (stats() then agrees with the futures): hand each ended write whose
+     * future a thread waits for to that thread, queue the others for the agent, and wake the agent if it has work.
+     */
+    private void signalCompletions()
+    {
+        for (int i = 0; i < pendingCount; i++)
+        {
+            final Tracker tracker = pending[i];
+            pending[i] = null;
+            if (agent.beginHandOff())
+            {
+                if (tracker.handToWaiter())
+                {
+                    agent.countHandOff();
+                    continue;
+                }
+                agent.handOffDone();
+            }
             agent.offerCompletion(tracker);
             wakeAgent = true;
+        }
+        pendingCount = 0;
+        if (wakeAgent)
+        {
+            wakeAgent = false;
+            agent.wake();
         }
     }
 

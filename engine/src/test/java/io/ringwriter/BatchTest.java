@@ -3,6 +3,8 @@ package io.ringwriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
@@ -334,12 +336,16 @@ class BatchTest
         assertSame(mine, batch.join(), "the future keeps the caller's value");
     }
 
-    @Test
-    void shouldHandBatchEndsToWaitingThreadsAndLetFlushSeeThemDone() throws Exception
+    /**
+     * Batches joined, and single writes (submit) joined: the worker hands their ends to the waiting threads.
+     */
+    @ParameterizedTest(name = "singles={0}")
+    @ValueSource(booleans = {false, true})
+    void shouldHandWriteEndsToWaitingThreadsAndLetFlushSeeThemDone(final boolean singles) throws Exception
     {
         final int threads = 6;
         final int batches = 300;
-        final ConcurrentLinkedQueue<BatchFuture> published = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<CompletableFuture<?>> published = new ConcurrentLinkedQueue<>();
         final AtomicBoolean running = new AtomicBoolean(true);
         try (WriteEngine engine = WriteEngine.builder().ringSize(1024).slotSize(64).workers(2).build())
         {
@@ -350,11 +356,11 @@ class BatchTest
                 int flushes = 0;
                 while (running.get())
                 {
-                    final List<BatchFuture> before = new ArrayList<>(published);
+                    final List<CompletableFuture<?>> before = new ArrayList<>(published);
                     engine.flush();
-                    for (final BatchFuture batch : before)
+                    for (final CompletableFuture<?> future : before)
                     {
-                        assertTrue(batch.isDone(), "a batch published before flush() is done when it returns");
+                        assertTrue(future.isDone(), "a write published before flush() is done when it returns");
                     }
                     flushes++;
                 }
@@ -374,8 +380,20 @@ class BatchTest
                         {
                             files.add(dir.resolve("t" + thread + "-f" + f + ".log"));
                         }
-                        final BatchFuture batch =
-                            engine.writeAll(files, TestSupport.ascii("t" + thread + " b" + b + "\n"));
+                        final byte[] message = TestSupport.ascii("t" + thread + " b" + b + "\n");
+                        if (singles)
+                        {
+                            for (final Path file : files)
+                            {
+                                final CompletableFuture<WriteResult> write = engine.submit(file, message);
+                                published.add(write);
+                                final WriteResult result = b % 2 == 0 ? write.join() : TestSupport.get(write, "write");
+                                assertEquals(message.length, result.bytesWritten());
+                                succeeded++;
+                            }
+                            continue;
+                        }
+                        final BatchFuture batch = engine.writeAll(files, message);
                         published.add(batch);
                         final BatchResult result = b % 2 == 0 ? batch.join() : TestSupport.get(batch, "batch");
                         assertEquals(files.size(), result.total());
@@ -393,8 +411,8 @@ class BatchTest
             assertTrue(TestSupport.get(flusher, "flusher") > 0);
             final int perThread = batches / 3 * (1 + 2 + 3);
             assertEquals(threads * perThread, succeeded, "every write of every batch done");
-            assertTrue(engine.batchesHandedToWaiters() > 0,
-                "some batch ends went straight to the waiting thread: " + engine.batchesHandedToWaiters());
+            assertTrue(engine.completionsHandedToWaiters() > 0,
+                "some write ends went straight to the waiting thread: " + engine.completionsHandedToWaiters());
             TestSupport.assertCountersAddUp(engine.stats());
         }
         // Every file holds its thread's messages, in batch order, each once.
