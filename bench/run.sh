@@ -5,7 +5,8 @@
 #
 #   (default)     every case of issue 4, under 20 minutes on a 2-vCPU machine
 #   --quick       a subset (3 file counts, 64-byte streaming, 1 M msg/s latency), under 3 minutes
-#   --keep-files  do not delete the benchmark files afterwards
+#   --keep-files  do not delete the benchmark files afterwards (a full run leaves about 27 GB and 3 M files:
+#                 two kept runs filled this machine's disk)
 #   --no-build    use bench/target/benchmarks.jar as it is
 #
 # Environment: RINGWRITER_BENCH_DIR (where the files go; default ${TMPDIR:-/tmp}/ringwriter-bench).
