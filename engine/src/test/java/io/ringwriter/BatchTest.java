@@ -45,6 +45,9 @@ class BatchTest
 
     private final FaultyFileIo io = new FaultyFileIo();
 
+    // heldBatch's engine, closed when heldBatch returns: its workers have stopped, so its counts are final.
+    private WriteEngine heldEngine;
+
     private List<Path> paths(final int count)
     {
         final List<Path> paths = new ArrayList<>();
@@ -261,7 +264,7 @@ class BatchTest
     {
         final List<CompletableFuture<BatchResult>> waiting = new ArrayList<>();
         final List<Thread> waiters = new CopyOnWriteArrayList<>();
-        final BatchFuture batch = heldBatch(200, "all|", (held) ->
+        final BatchFuture batch = heldBatch(200, "all|", (held, engine) ->
         {
             // Two threads in join() (one parks on the batch, the other through the future), two in get(), one in
             // get with a timeout: every way of waiting at once.
@@ -294,7 +297,7 @@ class BatchTest
     @Test
     void shouldLetAThreadWaitingInGetBeInterruptedAndTheBatchStillEnd() throws Exception
     {
-        heldBatch(50, "int|", (held) ->
+        heldBatch(50, "int|", (held, engine) ->
         {
             final AtomicReference<Thread> waiter = new AtomicReference<>();
             final CompletableFuture<Throwable> outcome = TestSupport.async("interrupted", () ->
@@ -321,7 +324,7 @@ class BatchTest
     void shouldReturnFromJoinWhenTheCallerCompletesTheFutureAndStillReportTheEnginesResult() throws Exception
     {
         final BatchResult mine = new BatchResult(0, 0, 0, 0, List.of(), 0);
-        final BatchFuture batch = heldBatch(20, "own|", (held) ->
+        final BatchFuture batch = heldBatch(20, "own|", (held, engine) ->
         {
             final AtomicReference<Thread> waiter = new AtomicReference<>();
             final CompletableFuture<BatchResult> joined = TestSupport.async("joiner", () ->
@@ -411,8 +414,6 @@ class BatchTest
             assertTrue(TestSupport.get(flusher, "flusher") > 0);
             final int perThread = batches / 3 * (1 + 2 + 3);
             assertEquals(threads * perThread, succeeded, "every write of every batch done");
-            assertTrue(engine.completionsHandedToWaiters() > 0,
-                "some write ends went straight to the waiting thread: " + engine.completionsHandedToWaiters());
             TestSupport.assertCountersAddUp(engine.stats());
         }
         // Every file holds its thread's messages, in batch order, each once.
@@ -433,13 +434,84 @@ class BatchTest
         }
     }
 
+    @Test
+    void shouldCompleteAWaitedBatchOnTheWaitingThread() throws Exception
+    {
+        final AtomicReference<Thread> waiter = new AtomicReference<>();
+        final AtomicReference<Thread> completedOn = new AtomicReference<>();
+        final CompletableFuture<BatchResult>[] joined = newFutureArray();
+        final long[] handOffs = new long[1];
+        heldBatch(30, "wait|", (held, engine) ->
+        {
+            joined[0] = TestSupport.async("joiner", () ->
+            {
+                waiter.set(Thread.currentThread());
+                return held.join();
+            });
+            TestSupport.awaitUntil(() -> isParked(waiter.get()), () -> "the joiner parked");
+            held.thenRun(() -> completedOn.set(Thread.currentThread()));
+            handOffs[0] = engine.completionsHandedToWaiters();
+        });
+        assertEquals(30 + 1, TestSupport.get(joined[0], "join").succeeded());
+        // The waiter completes the future; its dependents run there or on another thread waiting through the
+        // CompletableFuture (which helps run them when it wakes): never on an engine thread.
+        assertFalse(completedOn.get().getName().startsWith("ringwriter-"), "completed on " + completedOn.get());
+        assertEquals(1, heldEngine.completionsHandedToWaiters() - handOffs[0],
+            "the worker handed the batch's end to the parked thread");
+    }
+
+    @Test
+    void shouldCompleteAWaitedWriteOnTheWaitingThread() throws Exception
+    {
+        final Path file = dir.resolve("single.log");
+        final FaultyFileIo.Gate gate = io.block(FaultyFileIo.Op.WRITE, file);
+        final WriteEngine engine = WriteEngine.builder().workers(2).fileIo(io).build();
+        final long before;
+        try (engine)
+        {
+            final AtomicReference<Thread> waiter = new AtomicReference<>();
+            final AtomicReference<Thread> completedOn = new AtomicReference<>();
+            final CompletableFuture<WriteResult> write;
+            final CompletableFuture<WriteResult> joined;
+            try
+            {
+                write = engine.submit(file, TestSupport.ascii("single\n"));
+                gate.awaitEntered();
+                joined = TestSupport.async("joiner", () ->
+                {
+                    waiter.set(Thread.currentThread());
+                    return write.join();
+                });
+                TestSupport.awaitUntil(() -> isParked(waiter.get()), () -> "the joiner parked");
+                write.thenRun(() -> completedOn.set(Thread.currentThread()));
+                before = engine.completionsHandedToWaiters();
+            }
+            finally
+            {
+                gate.release();
+            }
+            assertEquals(7, TestSupport.get(joined, "join").bytesWritten());
+            TestSupport.awaitUntil(() -> completedOn.get() != null, () -> "the callback ran");
+            assertSame(waiter.get(), completedOn.get(), "the future completed on the waiting thread, not on the agent");
+        }
+        // Closed: the workers have stopped, so the count is final (a worker counts after it hands over).
+        assertEquals(1, engine.completionsHandedToWaiters() - before, "handed to the parked thread");
+        assertEquals("single\n", TestSupport.readString(file));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static CompletableFuture<BatchResult>[] newFutureArray()
+    {
+        return (CompletableFuture<BatchResult>[])new CompletableFuture<?>[1];
+    }
+
     /**
      * What a test does while a batch is held.
      */
     @FunctionalInterface
     private interface WhileHeld
     {
-        void run(BatchFuture batch) throws Exception;
+        void run(BatchFuture batch, WriteEngine engine) throws Exception;
     }
 
     /**
@@ -463,7 +535,7 @@ class BatchTest
                 batch = engine.writeAll(paths, TestSupport.ascii(text));
                 gate.awaitEntered();
                 assertFalse(batch.isDone(), "the gated write holds the batch");
-                body.run(batch);
+                body.run(batch, engine);
             }
             finally
             {
@@ -478,6 +550,7 @@ class BatchTest
                 // The body ended the future its own way; the report below is the engine's.
             }
             final BatchResult report = TestSupport.get(batch.report(), "the engine's report");
+            heldEngine = engine;
             assertEquals(paths.size(), report.total());
             assertEquals(paths.size(), report.succeeded(), "every write done: " + report);
             assertEquals(paths.size(), assertFiles(paths, report, text));
