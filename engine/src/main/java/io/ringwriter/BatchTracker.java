@@ -113,18 +113,14 @@ final class BatchTracker
             return batch.count();
         }
 
-        boolean handToWaiter()
+        EngineFuture<?> handOffFuture()
         {
-            return batch.future.handToWaiter();
+            return batch.future;
         }
 
         void complete()
         {
-            if (counted)
-            {
-                batch.finish();
-            }
-            else if (batch.count())
+            if (counted || batch.count())
             {
                 batch.finish();
             }

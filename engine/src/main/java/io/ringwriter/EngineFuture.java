@@ -123,6 +123,15 @@ abstract class EngineFuture<T> extends CompletableFuture<T>
     abstract void finishHandedOff();
 
     /**
+     * @return whether a thread waits here now: one volatile read, so a worker pays nothing more for a future that
+     * nobody joins.
+     */
+    final boolean hasWaiter()
+    {
+        return waiter != null;
+    }
+
+    /**
      * Called by the worker that ended the write: hand the completion to a thread waiting in join() or get(), if one
      * is and has not left.
      *

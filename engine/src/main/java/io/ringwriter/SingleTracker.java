@@ -38,11 +38,11 @@ final class SingleTracker extends Tracker
     }
 
     /**
-     * Not for a write with a deadline: the agent holds a timer for it, which only the agent's completion drops.
+     * None for a write with a deadline: the agent holds a timer for it, which only the agent's completion drops.
      */
-    boolean handToWaiter()
+    EngineFuture<?> handOffFuture()
     {
-        return deadlineNs == NO_DEADLINE && future.handToWaiter();
+        return deadlineNs == NO_DEADLINE ? future : null;
     }
 
     void complete()

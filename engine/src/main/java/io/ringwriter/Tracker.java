@@ -140,12 +140,11 @@ abstract class Tracker
     }
 
     /**
-     * Called by the worker after {@link #settle()} returned true.
-     *
-     * @return true when a waiting thread took the completion over; false to queue it for the agent.
+     * @return the future a worker may hand this write's completion to once {@link #settle()} returned true (see
+     * EngineFuture), or null when only the agent completes it.
      */
-    boolean handToWaiter()
+    EngineFuture<?> handOffFuture()
     {
-        return false;
+        return null;
     }
 }

@@ -680,9 +680,14 @@ public final class WriteEngine implements AutoCloseable
         {
             int slots = ctx.slotsFor(lengthOf(message, requests, i));
             int j = i + 1;
-            while (j < count && slots + ctx.slotsFor(lengthOf(message, requests, j)) <= chunkSlots)
+            while (j < count)
             {
-                slots += ctx.slotsFor(lengthOf(message, requests, j));
+                final int next = ctx.slotsFor(lengthOf(message, requests, j));
+                if (slots + next > chunkSlots)
+                {
+                    break;
+                }
+                slots += next;
                 j++;
             }
 

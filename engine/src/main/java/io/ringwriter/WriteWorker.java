@@ -1797,9 +1797,12 @@ final class WriteWorker implements EventHandler<WriteEvent>
         {
             final Tracker tracker = pending[i];
             pending[i] = null;
-            if (agent.beginHandOff())
+            // The flush guard (two atomic adds) only when a thread waits: a waiter that comes later is woken by
+            // the agent's completion instead.
+            final EngineFuture<?> future = tracker.handOffFuture();
+            if (future != null && future.hasWaiter() && agent.beginHandOff())
             {
-                if (tracker.handToWaiter())
+                if (future.handToWaiter())
                 {
                     agent.countHandOff();
                     continue;
