@@ -166,7 +166,7 @@ if [[ "$QUICK" == 0 ]]; then
     jmh "many-100000" 'ManyFilesBenchmark\.endToEnd' -p files=100000 -p retries=on -bm ss -wi 1 -i 2
 fi
 
-log "streaming: sizes $SIZES (floor, ringwriter, Log4j2, Chronicle Queue)"
+log "streaming: sizes $SIZES (floor, ringwriter, hand-rolled Disruptor writer, Log4j2, Chronicle Queue)"
 c_stream 3
 for size in $SIZES; do
     log "  size=$size"
@@ -177,6 +177,8 @@ for size in $SIZES; do
     # the single-producer ring for the one-thread case.
     jmh "stream-$size-tuned" 'StreamingBenchmark\.(singleProducer|twoProducers)' -p size="$size" -p files=1 \
         -p durability=NONE -p workers=1 -p slotSize="$size" "${STREAM_ITER[@]}"
+    # The Disruptor alone (a hand-rolled single-file writer): the ceiling of a ring hand-off per message here.
+    jmh "disruptor-$size" 'DisruptorWriterBenchmark\.' -p size="$size" "${STREAM_ITER[@]}"
     jmh "log4j-$size" 'Log4jAsyncBenchmark\.' -p size="$size" "${STREAM_ITER[@]}"
     if [[ "$QUICK" == 1 ]]; then
         jmh "chronicle-$size" 'ChronicleQueueBenchmark\.oneProducer' -p size="$size" "${STREAM_ITER[@]}"

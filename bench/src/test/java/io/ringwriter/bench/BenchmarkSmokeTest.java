@@ -67,7 +67,7 @@ class BenchmarkSmokeTest
             "ChronicleQueueBenchmark.oneProducer", "ChronicleQueueBenchmark.twoProducers",
             "LatencyBenchmark.offeredLoad",
             "RingHandoffBenchmark.oneProducer", "RingHandoffBenchmark.twoProducers",
-            "RetryOverheadBenchmark.pair"));
+            "RetryOverheadBenchmark.pair", "DisruptorWriterBenchmark.oneProducer"));
         assertEquals(expected, ran);
         for (final RunResult result : results)
         {

@@ -61,6 +61,36 @@ class ResultsReportTest
     }
 
     @Test
+    void shouldSetRingwriterBesideTheHandRolledDisruptorWriter() throws Exception
+    {
+        // 64 B: 1 Mi messages per op. 40 ms = 26.2 M msg/s; 20 ms = 52.4; 80 ms = 13.1; 50 ms = 21.0; 25 ms = 41.9.
+        Files.writeString(dir.resolve("jmh-001-s.json"), "[" +
+            result("FileChannelFloorBenchmark.oneProducer", "\"size\":\"64\"", 1, "ms/op", "[20.0]", "") + "," +
+            result("DisruptorWriterBenchmark.oneProducer",
+                "\"size\":\"64\",\"producerType\":\"MULTI\",\"waitStrategy\":\"SLEEPING\"", 1, "ms/op",
+                "[40.0]", "") + "," +
+            result("DisruptorWriterBenchmark.oneProducer",
+                "\"size\":\"64\",\"producerType\":\"SINGLE\",\"waitStrategy\":\"SLEEPING\"", 1, "ms/op",
+                "[25.0]", "") + "," +
+            result("StreamingBenchmark.oneProducer", "\"size\":\"64\",\"files\":\"1\",\"durability\":\"NONE\"," +
+                "\"workers\":\"0\",\"slotSize\":\"0\"", 1, "ms/op", "[80.0]", "") + "," +
+            result("StreamingBenchmark.singleProducer", "\"size\":\"64\",\"files\":\"1\",\"durability\":\"NONE\"," +
+                "\"workers\":\"1\",\"slotSize\":\"64\"", 1, "ms/op", "[50.0]", "") + "]",
+            StandardCharsets.UTF_8);
+
+        final Path out = dir.resolve("RESULTS.md");
+        ResultsReport.main(new String[]{dir.toString(), out.toString(), dir.resolve("chart.png").toString()});
+
+        final String md = Files.readString(out, StandardCharsets.UTF_8);
+        assertTrue(md.contains("### The Disruptor alone: a hand-rolled writer, one producer, one file"), md);
+        // floor 52.43, hand-rolled multi 26.21 (0.50 of the floor), ringwriter 13.11 (0.50 of it),
+        // hand-rolled single 41.94, tuned 20.97 (0.50 of it).
+        assertTrue(md.contains("| 64 | 52.43 | 26.21 | 0.50 | 0.50 | 41.94 | 0.50 |"), md);
+        assertTrue(md.contains(
+            "the Disruptor alone (hand-rolled writer): multi-producer 26.21, single-producer 41.94"), md);
+    }
+
+    @Test
     void shouldParseJmhStyleJson()
     {
         final Object parsed = Json.parse("[{\"a\":\"NaN\",\"b\":[[1.5e3,-2]],\"c\":true,\"d\":null,\"e\":\"x\\\"y\"}]");
