@@ -178,7 +178,7 @@ for size in $SIZES; do
     jmh "stream-$size-tuned" 'StreamingBenchmark\.(singleProducer|twoProducers)' -p size="$size" -p files=1 \
         -p durability=NONE -p workers=1 -p slotSize="$size" "${STREAM_ITER[@]}"
     # The Disruptor alone (a hand-rolled single-file writer): the ceiling of a ring hand-off per message here.
-    jmh "disruptor-$size" 'DisruptorWriterBenchmark\.' -p size="$size" "${STREAM_ITER[@]}"
+    jmh "disruptor-$size" 'DisruptorWriter(TwoProducers)?Benchmark\.' -p size="$size" "${STREAM_ITER[@]}"
     jmh "log4j-$size" 'Log4jAsyncBenchmark\.' -p size="$size" "${STREAM_ITER[@]}"
     if [[ "$QUICK" == 1 ]]; then
         jmh "chronicle-$size" 'ChronicleQueueBenchmark\.oneProducer' -p size="$size" "${STREAM_ITER[@]}"

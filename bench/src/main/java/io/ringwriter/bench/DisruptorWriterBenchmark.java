@@ -1,65 +1,19 @@
 package io.ringwriter.bench;
 
-import com.lmax.disruptor.BatchEventProcessor;
-import com.lmax.disruptor.BatchEventProcessorBuilder;
-import com.lmax.disruptor.EventHandler;
-import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.SleepingWaitStrategy;
-import com.lmax.disruptor.YieldingWaitStrategy;
 import com.lmax.disruptor.dsl.ProducerType;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.infra.BenchmarkParams;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The Disruptor pattern with nothing else: what a user would write by hand to stream into one file, and the ceiling
- * of any design that hands each message across threads through a Disruptor ring on this machine. One producer
- * claims a slot, copies the message into the slot's own array and publishes; one {@link BatchEventProcessor}
- * copies each message into a 64 KiB direct buffer and writes it to a {@link FileChannel} when the buffer is full and
- * at the end of every batch. No paths, no file ownership, no counters, no failure handling, no flush protocol: the
- * producer waits for the consumer's byte count. Measured like {@link StreamingBenchmark} (the same bytes per
- * operation, the time until they are in the file, files emptied between iterations, every byte counted).
+ * The Disruptor alone, one producer (see {@link AbstractDisruptorWriter}): beside
+ * {@code StreamingBenchmark.oneProducer} (multi-producer ring) and {@code StreamingBenchmark.singleProducer}.
  */
-@BenchmarkMode(Mode.SingleShotTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3)
-@Measurement(iterations = 5)
-@Fork(value = 1, jvmArgsPrepend = {"--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-Xms1g", "-Xmx1g"})
 @State(Scope.Benchmark)
-public class DisruptorWriterBenchmark
+public class DisruptorWriterBenchmark extends AbstractDisruptorWriter
 {
-    /**
-     * Slots in the ring: ringwriter's default.
-     */
-    static final int RING_SIZE = 64 * 1024;
-
-    /**
-     * Message size in bytes.
-     */
-    @Param({"64", "256", "1024"})
-    public int size;
-
     /**
      * {@code MULTI}: a compare-and-set per claim, as any ring several threads may publish to needs;
      * {@code SINGLE}: the single-producer sequencer.
@@ -67,173 +21,20 @@ public class DisruptorWriterBenchmark
     @Param({"MULTI", "SINGLE"})
     public String producerType;
 
-    /**
-     * The consumer's wait: {@code SLEEPING} (the Disruptor's {@link SleepingWaitStrategy}, nearest to ringwriter's
-     * default) or {@code YIELDING}.
-     */
-    @Param({"SLEEPING"})
-    public String waitStrategy;
-
-    private RingBuffer<Slot> ring;
-    private BatchEventProcessor<Slot> processor;
-    private Thread consumerThread;
-    private Consumer consumer;
-    private FileChannel channel;
-    private Path path;
-    private byte[] message;
-    private int messages;
-    private long produced;
-
-    /**
-     * A ring slot that owns its bytes.
-     */
-    static final class Slot
+    ProducerType producerType()
     {
-        final byte[] bytes;
-        int length;
-
-        Slot(final int capacity)
-        {
-            bytes = new byte[capacity];
-        }
-    }
-
-    /**
-     * Copies messages into a 64 KiB buffer; writes it when full and at the end of each batch.
-     */
-    static final class Consumer implements EventHandler<Slot>
-    {
-        final ByteBuffer buffer = ByteBuffer.allocateDirect(64 * 1024);
-        final AtomicLong written = new AtomicLong();
-        final FileChannel channel;
-
-        Consumer(final FileChannel channel)
-        {
-            this.channel = channel;
-        }
-
-        /**
-         * {@inheritDoc}
-         */
-        public void onEvent(final Slot slot, final long sequence, final boolean endOfBatch)
-        {
-            if (buffer.remaining() < slot.length)
-            {
-                drain();
-            }
-            buffer.put(slot.bytes, 0, slot.length);
-            if (endOfBatch)
-            {
-                drain();
-            }
-        }
-
-        private void drain()
-        {
-            buffer.flip();
-            final int n = buffer.remaining();
-            try
-            {
-                while (buffer.hasRemaining())
-                {
-                    channel.write(buffer);
-                }
-            }
-            catch (final IOException ex)
-            {
-                throw new UncheckedIOException(ex);
-            }
-            buffer.clear();
-            written.lazySet(written.get() + n);
-        }
-    }
-
-    /**
-     * @param params of the run.
-     * @throws IOException when the file cannot be opened.
-     */
-    @Setup(Level.Trial)
-    public void setUp(final BenchmarkParams params) throws IOException
-    {
-        path = BenchDirs.forTrial(params.getBenchmark() + "-" + size + "-" + producerType).trialDir().resolve("ring");
-        channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        message = Streams.message(size);
-        messages = Streams.messagesPerOp(size, null);
-        final int capacity = size;
-        ring = RingBuffer.create(ProducerType.valueOf(producerType), () -> new Slot(capacity), RING_SIZE,
-            "YIELDING".equals(waitStrategy) ? new YieldingWaitStrategy() : new SleepingWaitStrategy());
-        consumer = new Consumer(channel);
-        processor = new BatchEventProcessorBuilder().build(ring, ring.newBarrier(), consumer);
-        ring.addGatingSequences(processor.getSequence());
-        consumerThread = new Thread(processor, "disruptor-writer");
-        consumerThread.setDaemon(true);
-        consumerThread.start();
-    }
-
-    /**
-     * Empty the file (untimed).
-     *
-     * @throws IOException when it cannot be truncated.
-     */
-    @Setup(Level.Iteration)
-    public void setUpIteration() throws IOException
-    {
-        channel.truncate(0);
-        channel.position(0);
-        consumer.written.set(0);
-        produced = 0;
-    }
-
-    /**
-     * Every byte is in the file.
-     *
-     * @throws IOException when the size cannot be read.
-     */
-    @TearDown(Level.Iteration)
-    public void tearDownIteration() throws IOException
-    {
-        Streams.checkBytes("hand-rolled Disruptor writer", produced, channel.size());
-    }
-
-    /**
-     * Stop the consumer and close the file.
-     *
-     * @throws Exception when the consumer does not stop.
-     */
-    @TearDown(Level.Trial)
-    public void tearDown() throws Exception
-    {
-        processor.halt();
-        consumerThread.join(10_000);
-        channel.close();
+        return ProducerType.valueOf(producerType);
     }
 
     /**
      * One producer: publish every message, then wait until the consumer has written them all.
      *
-     * @return bytes written.
+     * @return the last sequence (consumed by JMH).
      */
     @Benchmark
     @Threads(1)
     public long oneProducer()
     {
-        final RingBuffer<Slot> ring = this.ring;
-        final byte[] message = this.message;
-        final int length = message.length;
-        for (int i = 0, n = messages; i < n; i++)
-        {
-            final long sequence = ring.next();
-            final Slot slot = ring.get(sequence);
-            System.arraycopy(message, 0, slot.bytes, 0, length);
-            slot.length = length;
-            ring.publish(sequence);
-        }
-        produced += (long)messages * length;
-        final AtomicLong written = consumer.written;
-        while (written.get() < produced)
-        {
-            Thread.yield();
-        }
-        return produced;
+        return produce();
     }
 }

@@ -67,7 +67,8 @@ class BenchmarkSmokeTest
             "ChronicleQueueBenchmark.oneProducer", "ChronicleQueueBenchmark.twoProducers",
             "LatencyBenchmark.offeredLoad",
             "RingHandoffBenchmark.oneProducer", "RingHandoffBenchmark.twoProducers",
-            "RetryOverheadBenchmark.pair", "DisruptorWriterBenchmark.oneProducer"));
+            "RetryOverheadBenchmark.pair", "DisruptorWriterBenchmark.oneProducer",
+            "DisruptorWriterTwoProducersBenchmark.twoProducers"));
         assertEquals(expected, ran);
         for (final RunResult result : results)
         {

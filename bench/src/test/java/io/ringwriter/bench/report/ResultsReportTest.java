@@ -72,6 +72,10 @@ class ResultsReportTest
             result("DisruptorWriterBenchmark.oneProducer",
                 "\"size\":\"64\",\"producerType\":\"SINGLE\",\"waitStrategy\":\"SLEEPING\"", 1, "ms/op",
                 "[25.0]", "") + "," +
+            result("DisruptorWriterTwoProducersBenchmark.twoProducers",
+                "\"size\":\"64\",\"waitStrategy\":\"SLEEPING\"", 2, "ms/op", "[80.0]", "") + "," +
+            result("StreamingBenchmark.twoProducers", "\"size\":\"64\",\"files\":\"1\",\"durability\":\"NONE\"," +
+                "\"workers\":\"0\",\"slotSize\":\"0\"", 2, "ms/op", "[160.0]", "") + "," +
             result("StreamingBenchmark.oneProducer", "\"size\":\"64\",\"files\":\"1\",\"durability\":\"NONE\"," +
                 "\"workers\":\"0\",\"slotSize\":\"0\"", 1, "ms/op", "[80.0]", "") + "," +
             result("StreamingBenchmark.singleProducer", "\"size\":\"64\",\"files\":\"1\",\"durability\":\"NONE\"," +
@@ -82,10 +86,15 @@ class ResultsReportTest
         ResultsReport.main(new String[]{dir.toString(), out.toString(), dir.resolve("chart.png").toString()});
 
         final String md = Files.readString(out, StandardCharsets.UTF_8);
-        assertTrue(md.contains("### The Disruptor alone: a hand-rolled writer, one producer, one file"), md);
+        assertTrue(md.contains("### The Disruptor alone: a hand-rolled writer, one file"), md);
         // floor 52.43, hand-rolled multi 26.21 (0.50 of the floor), ringwriter 13.11 (0.50 of it),
         // hand-rolled single 41.94, tuned 20.97 (0.50 of it).
-        assertTrue(md.contains("| 64 | 52.43 | 26.21 | 0.50 | 0.50 | 41.94 | 0.50 |"), md);
+        assertTrue(md.contains("| 64 | 1 | 52.43 | 26.21 | 0.50 | 0.50 | 41.94 | 0.50 |"), md);
+        // Two producers, each 1 Mi messages: 80 ms = 26.21 M msg/s together; ringwriter 160 ms = 13.11 (0.50 of it).
+        assertTrue(md.contains("| 64 | 2 | 52.43 | 26.21 | 0.50 | 0.50 | - | - |"), md);
+        // ringwriter 2 producers / 1 producer: 13.11 / 13.11; hand-rolled 26.21 / 26.21.
+        assertTrue(md.contains("| 2 producers not slower than 1 (64 B, 1 file) | 1.00x; the Disruptor alone " +
+            "(hand-rolled writer): 1.00x |"), md);
         assertTrue(md.contains(
             "the Disruptor alone (hand-rolled writer): multi-producer 26.21, single-producer 41.94"), md);
     }
