@@ -158,14 +158,15 @@ abstract class EngineFuture<T> extends CompletableFuture<T>
     }
 
     /**
-     * @return false when another thread waits here already: the caller then waits through the CompletableFuture.
+     * Park until done, as the one waiter hand-offs reach; returns at once when another thread waits here already
+     * (the caller then waits through the CompletableFuture).
      */
-    private boolean await(final boolean interruptible) throws InterruptedException
+    private void await(final boolean interruptible) throws InterruptedException
     {
         final Thread self = Thread.currentThread();
         if (!enter(self))
         {
-            return false;
+            return;
         }
         boolean interrupted = false;
         try
@@ -194,7 +195,6 @@ abstract class EngineFuture<T> extends CompletableFuture<T>
                     interrupted = true;
                 }
             }
-            return true;
         }
         finally
         {

@@ -359,8 +359,7 @@ public final class WriteEngine implements AutoCloseable
             final List<Path> list = (List<Path>)files;
             for (; i < count; i++)
             {
-                final Path path = Objects.requireNonNull(list.get(i), "files contains null");
-                items[i] = new BatchTracker.Item(batch, path, resolve(path), deadlineNs);
+                items[i] = fileItem(batch, list.get(i), deadlineNs);
             }
         }
         else
@@ -372,8 +371,7 @@ public final class WriteEngine implements AutoCloseable
                     throw new ConcurrentModificationException(
                         "files grew while writeAll read them: size was " + count);
                 }
-                Objects.requireNonNull(path, "files contains null");
-                items[i++] = new BatchTracker.Item(batch, path, resolve(path), deadlineNs);
+                items[i++] = fileItem(batch, path, deadlineNs);
             }
         }
         if (i != count)
@@ -382,6 +380,12 @@ public final class WriteEngine implements AutoCloseable
                 "files shrank while writeAll read them: size was " + count + ", read " + i);
         }
         return publishBatch(batch, items, message, null);
+    }
+
+    private BatchTracker.Item fileItem(final BatchTracker batch, final Path path, final long deadlineNs)
+    {
+        Objects.requireNonNull(path, "files contains null");
+        return new BatchTracker.Item(batch, path, resolve(path), deadlineNs);
     }
 
     /**
