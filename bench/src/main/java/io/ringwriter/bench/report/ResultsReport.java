@@ -696,10 +696,8 @@ public final class ResultsReport
         for (final String size : sizes)
         {
             final double floor = streamRate(find("FileChannelFloorBenchmark.oneProducer", "size", size));
-            final double multi = streamRate(find("DisruptorWriterBenchmark.oneProducer", "size", size,
-                "producerType", "MULTI"));
-            final double single = streamRate(find("DisruptorWriterBenchmark.oneProducer", "size", size,
-                "producerType", "SINGLE"));
+            final double multi = handRolled(size, "MULTI");
+            final double single = handRolled(size, "SINGLE");
             if (!Double.isNaN(multi) || !Double.isNaN(single))
             {
                 final double rw = streamRate(find("StreamingBenchmark.oneProducer", "size", size, "files", "1",
@@ -721,14 +719,20 @@ public final class ResultsReport
     }
 
     /**
+     * @return messages/s of the hand-rolled Disruptor writer with one producer, or NaN when it did not run.
+     */
+    private double handRolled(final String size, final String producerType)
+    {
+        return streamRate(find("DisruptorWriterBenchmark.oneProducer", "size", size, "producerType", producerType));
+    }
+
+    /**
      * @return the hand-rolled Disruptor writer's best 64 B rate beside the floor target, or nothing when not run.
      */
     private String handRolledNote()
     {
-        final double multi = streamRate(find("DisruptorWriterBenchmark.oneProducer", "size", "64",
-            "producerType", "MULTI"));
-        final double single = streamRate(find("DisruptorWriterBenchmark.oneProducer", "size", "64",
-            "producerType", "SINGLE"));
+        final double multi = handRolled("64", "MULTI");
+        final double single = handRolled("64", "SINGLE");
         if (Double.isNaN(multi) && Double.isNaN(single))
         {
             return "";
@@ -930,8 +934,7 @@ public final class ResultsReport
             " M msg/s (floor " + (floor > 25e6 ? "fast" : "slow") + ")", floor <= 25e6 || best >= 25e6);
         target("... >= 2x Log4j2 async", "default " + x(one / log4j) + ", tuned " + x(tuned / log4j),
             best / log4j >= 2);
-        final double handRolledOne = streamRate(find("DisruptorWriterBenchmark.oneProducer", "size", "64",
-            "producerType", "MULTI"));
+        final double handRolledOne = handRolled("64", "MULTI");
         final double handRolledTwo = streamRate(find("DisruptorWriterTwoProducersBenchmark.twoProducers",
             "size", "64"));
         target("2 producers not slower than 1 (64 B, 1 file)", r2(two / one) + "x" +
