@@ -1252,7 +1252,8 @@ public final class WriteEngine implements AutoCloseable
         }
 
         /**
-         * @param pinWorkers pin worker k to CPU k modulo the CPU count.
+         * @param pinWorkers pin worker k to the k-th CPU (modulo their count) of the set the building thread may
+         *                   run on, so {@code taskset} or a container's cpuset is kept.
          * @return this.
          */
         public Builder pinWorkers(final boolean pinWorkers)

@@ -189,8 +189,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
     {
         if (ctx.pinWorkers)
         {
-            final int cpu = shard % Runtime.getRuntime().availableProcessors();
-            final String failure = Affinity.pinCurrentThread(cpu);
+            final String failure = Affinity.pinToAllowedCpu(shard);
             if (failure != null)
             {
                 WriteEngine.warnPinningOnce(failure);
