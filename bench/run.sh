@@ -11,9 +11,10 @@
 #
 # Environment: RINGWRITER_BENCH_DIR (where the files go; default ${TMPDIR:-/tmp}/ringwriter-bench).
 #
-# Interleaving: the many-files cases run file count by file count, the C limit (shared/limits/fsbench.c) then
-# ringwriter and every baseline for that count, so compared figures are minutes apart at most; streaming runs size
-# by size with its floor and peers beside it. Nothing is deleted while the run goes (see shared/BENCHMARKING.md,
+# Interleaving: the many-files cases run file count by file count, the C limit (shared/limits/fsbench.c for
+# created files, bench/limits/existing.c for the Go package's workload on existing files) then ringwriter and every
+# baseline for that count, so compared figures are minutes apart at most; streaming runs size by size with its floor
+# and peers beside it. Nothing is deleted while the run goes (see shared/BENCHMARKING.md,
 # "Traps"); the run's files are deleted at the end, after the report.
 set -euo pipefail
 
@@ -96,6 +97,20 @@ c_create() {
     "$FSBENCH" create "$dir" "$n" "$t" 64 "$reps" >> "$OUT/fsbench.txt"
 }
 
+# The Go package's workload (files exist; open, write, close) in C: bench/limits/existing.c, same output form.
+EXISTING=""
+if [[ -n "$FSBENCH" && -f "$HERE/limits/existing.c" ]]; then
+    gcc -O2 -pthread -o "$HERE/target/existing" "$HERE/limits/existing.c"
+    EXISTING="$HERE/target/existing"
+fi
+
+c_existing() {
+    local n="$1" t="$2" reps="$3"
+    [[ -n "$EXISTING" ]] || return 0
+    mkdir -p "$DATA/c"
+    "$EXISTING" "$DATA/c/existing-$n-$t-$RANDOM" "$n" "$t" "$reps" >> "$OUT/fsbench.txt"
+}
+
 c_stream() {
     [[ -n "$FSBENCH" ]] || return 0
     local dir="$DATA/c/stream-$RANDOM"
@@ -146,6 +161,7 @@ log "many files: N in $MANY_NS (C limit, ringwriter existing + end to end, basel
 for n in $MANY_NS; do
     c_create "$n" 1 "$C_REPS"
     c_create "$n" 2 "$C_REPS"
+    c_existing "$n" 2 "$C_REPS"
     retries="on"
     if [[ "$QUICK" == 0 && "$n" -ge 100 && "$n" -le 1000 ]]; then
         retries="on,off"

@@ -61,6 +61,30 @@ class ResultsReportTest
     }
 
     @Test
+    void shouldSetTheGoWorkloadBesideTheCLimitOnExistingFiles() throws Exception
+    {
+        // Go measured here: 20 us per file at 100 files. ringwriter 1000 us per op = 10 us per file (2.00x Go);
+        // C's two threads 5 us per file (median of 5000, 6000, 4000 ns): ringwriter / C = 2.00, Go / C = 4.00x.
+        Files.writeString(dir.resolve("jmh-001-e.json"), "[" +
+            result("ManyFilesBenchmark.existing", "\"files\":\"100\",\"retries\":\"on\"", 1, "us/op",
+                "[1000.0]", "") + "]", StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("fsbench.txt"),
+            "SUMMARY existing N=100 T=2 msg=64 median=5000.0 min=1.0 max=2.0 ns/file (reps=3)\n" +
+            "SUMMARY existing N=100 T=2 msg=64 median=6000.0 min=1.0 max=2.0 ns/file (reps=3)\n" +
+            "SUMMARY existing N=100 T=2 msg=64 median=4000.0 min=1.0 max=2.0 ns/file (reps=3)\n" +
+            "SUMMARY create N=100 T=2 msg=64 median=99000.0 min=1.0 max=2.0 ns/file (reps=3)\n",
+            StandardCharsets.UTF_8);
+
+        final Path out = dir.resolve("RESULTS.md");
+        ResultsReport.main(new String[]{dir.toString(), out.toString(), dir.resolve("chart.png").toString()});
+
+        final String md = Files.readString(out, StandardCharsets.UTF_8);
+        assertTrue(md.contains("| 100 | 12.0 | 20.0 | 5.00 | 10.0 | 1.20x | 2.00x | 2.00 | - | - | - | 4,594 |"), md);
+        assertTrue(md.contains("| Go workload (existing) at least 3x faster than Go (here, else published) at every " +
+            "N | worst 2.00x at N=100 (C with 2 threads there: 5.00 us/file, 4.00x Go) | **no** |"), md);
+    }
+
+    @Test
     void shouldSetRingwriterBesideTheHandRolledDisruptorWriter() throws Exception
     {
         // 64 B: 1 Mi messages per op. 40 ms = 26.2 M msg/s; 20 ms = 52.4; 80 ms = 13.1; 50 ms = 21.0; 25 ms = 41.9.
