@@ -99,7 +99,7 @@ c_create() {
 
 # The Go package's workload (files exist; open, write, close) in C: bench/limits/existing.c, same output form.
 EXISTING=""
-if [[ -n "$FSBENCH" && -f "$HERE/limits/existing.c" ]]; then
+if [[ -f "$HERE/limits/existing.c" ]] && command -v gcc >/dev/null; then
     gcc -O2 -pthread -o "$HERE/target/existing" "$HERE/limits/existing.c"
     EXISTING="$HERE/target/existing"
 fi
