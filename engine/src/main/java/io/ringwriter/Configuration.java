@@ -185,6 +185,15 @@ public final class Configuration
     public static final boolean NATIVE_IO_DEFAULT = true;
 
     /**
+     * Whether the ring's memory goes on 2 MiB pages (Linux, rings of 2 MiB or more).
+     */
+    public static final String HUGE_PAGES_PROP_NAME = "ringwriter.huge.pages";
+    /**
+     * Default: huge pages where the kernel grants them.
+     */
+    public static final boolean HUGE_PAGES_DEFAULT = true;
+
+    /**
      * How long a worker that finds only a few new events waits for more before it writes them, so that one system
      * call carries a bigger batch (group commit for throughput). 0 writes every batch at once (lowest latency).
      */
@@ -332,6 +341,14 @@ public final class Configuration
     public static boolean nativeIo()
     {
         return bool(System.getProperty(NATIVE_IO_PROP_NAME), NATIVE_IO_DEFAULT, NATIVE_IO_PROP_NAME);
+    }
+
+    /**
+     * @return huge pages for the ring from {@value #HUGE_PAGES_PROP_NAME} or {@link #HUGE_PAGES_DEFAULT}.
+     */
+    public static boolean hugePages()
+    {
+        return bool(System.getProperty(HUGE_PAGES_PROP_NAME), HUGE_PAGES_DEFAULT, HUGE_PAGES_PROP_NAME);
     }
 
     /**

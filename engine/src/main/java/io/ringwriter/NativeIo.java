@@ -99,6 +99,11 @@ final class NativeIo
     static native long lseek(int fd, long offset, int whence) throws LastErrorException;
 
     /**
+     * For {@link RingMemory}: advice on the ring's pages.
+     */
+    static native int madvise(long addr, long length, int advice) throws LastErrorException;
+
+    /**
      * @param ex   as JNA raised it.
      * @param file the path that was opened.
      * @return what {@code FileChannel.open} throws for the same error.

@@ -86,6 +86,11 @@ final class EngineOptions
             "(Linux, no --root); false for FileChannels (ringwriter.native.io; default true).")
     Boolean nativeIo;
 
+    @Option(names = "--huge-pages", paramLabel = "true|false", arity = "0..1", fallbackValue = "true",
+        description = "Put the ring on 2 MiB pages where the kernel grants them (Linux 6.1+, rings of 2 MiB or " +
+            "more); false for ordinary pages (ringwriter.huge.pages; default true).")
+    Boolean hugePages;
+
     @Option(names = "--counters-file", paramLabel = "FILE",
         description = "Publish the engine's counters in this mapped file, for 'ringwriter stat' " +
             "(ringwriter.counters.file).")
@@ -140,6 +145,7 @@ final class EngineOptions
         put(props, Configuration.LINGER_PROP_NAME, linger == null ? null : linger.toNanos() + "ns");
         put(props, Configuration.SINGLE_PRODUCER_PROP_NAME, singleProducer);
         put(props, Configuration.NATIVE_IO_PROP_NAME, nativeIo);
+        put(props, Configuration.HUGE_PAGES_PROP_NAME, hugePages);
         put(props, Configuration.COUNTERS_FILE_PROP_NAME, countersFile);
         return props;
     }

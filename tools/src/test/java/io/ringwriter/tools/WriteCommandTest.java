@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -269,16 +270,18 @@ class WriteCommandTest
         assertTrue(result.out().contains("succeeded     100"), result::toString);
     }
 
-    @Test
-    void shouldWriteTheSameFilesWithAndWithoutNativeIo() throws IOException
+    @ParameterizedTest
+    @ValueSource(strings = {"native-io", "huge-pages"})
+    void shouldWriteTheSameFilesWithTheSwitchOnAndOff(final String option) throws IOException
     {
-        for (final String nativeIo : List.of("true", "false"))
+        for (final String on : List.of("true", "false"))
         {
+            final Path files = dir.resolve(option + "-" + on);
             final List<String> args = new ArrayList<>(List.of(
-                "write", "--native-io=" + nativeIo, "--message", "io " + nativeIo, "--to"));
+                "write", "--" + option + "=" + on, "--message", option + " " + on, "--to"));
             for (int i = 0; i < 50; i++)
             {
-                args.add(dir.resolve(nativeIo).resolve("n" + i).toString());
+                args.add(files.resolve("n" + i).toString());
             }
 
             final CommandRunner.Result result = CommandRunner.run(args.toArray(new String[0]));
@@ -286,13 +289,13 @@ class WriteCommandTest
             assertEquals(0, result.exitCode(), result::toString);
             for (int i = 0; i < 50; i++)
             {
-                assertEquals("io " + nativeIo, Files.readString(dir.resolve(nativeIo).resolve("n" + i)));
+                assertEquals(option + " " + on, Files.readString(files.resolve("n" + i)));
             }
         }
         final CommandRunner.Result bad = CommandRunner.run(
-            "write", "--native-io=maybe", "--message", "x", "--to", dir.resolve("bad").toString());
+            "write", "--" + option + "=maybe", "--message", "x", "--to", dir.resolve("bad").toString());
         assertEquals(2, bad.exitCode(), bad::toString);
-        assertTrue(bad.err().contains("native-io"), bad::toString);
+        assertTrue(bad.err().contains(option), bad::toString);
     }
 
     @Test
