@@ -101,7 +101,8 @@ final class Affinity
         final int[] cpus = allowedCpus();
         if (cpus == null)
         {
-            return "the calling thread's CPU set could not be read (sched_getaffinity)";
+            return isLinux() ? "the calling thread's CPU set could not be read (sched_getaffinity)" :
+                "pinning needs Linux: os.name=" + System.getProperty("os.name");
         }
         return pinCurrentThread(cpus[index % cpus.length]);
     }
