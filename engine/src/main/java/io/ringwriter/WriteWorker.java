@@ -99,6 +99,13 @@ final class WriteWorker implements EventHandler<WriteEvent>
      * Ended writes with futures held per worker batch until its counters are out; more go to the agent at once.
      */
     private static final int PENDING_COMPLETIONS = 64;
+    /**
+     * Most messages chained before they are committed: a batch with more (a worker far behind, a big ring) is
+     * committed in parts of this many, so the per-message bookkeeping below is bounded by this, not by ringSize
+     * (about 34 bytes per message and worker). 16384 messages are a megabyte at 64 bytes each: a commit this big
+     * already writes in stage-buffer-sized calls, so a second commit costs nothing measurable.
+     */
+    static final int MAX_CHAINED_MESSAGES = 16384;
     private static final byte OUTCOME_WRITTEN = 1;
     private static final byte OUTCOME_FAILED_HEAD = 2;
     private static final byte OUTCOME_BEHIND = 3;
@@ -117,6 +124,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
     private final int[] outcomeOrder;
     private int outcomeCount;
     private int msgCount;
+    private final int chainCapacity;
     private long consumedThrough = -1;
     private long currentSequence = -1;
     private long lookAheadNext;
@@ -172,14 +180,15 @@ final class WriteWorker implements EventHandler<WriteEvent>
         }
         this.freeHandleCount = maxHandles;
 
-        this.touched = new FileHandle[ctx.ringSize + 1];
-        this.msgSeq = new long[ctx.ringSize + 1];
-        this.msgNext = new int[ctx.ringSize + 1];
-        this.msgLen = new int[ctx.ringSize + 1];
-        this.msgPlain = new boolean[ctx.ringSize + 1];
-        this.msgOutcome = new byte[ctx.ringSize + 1];
-        this.msgCause = new Throwable[ctx.ringSize + 1];
-        this.outcomeOrder = new int[ctx.ringSize + 1];
+        this.chainCapacity = Math.min(ctx.ringSize, MAX_CHAINED_MESSAGES);
+        this.touched = new FileHandle[chainCapacity + 1];
+        this.msgSeq = new long[chainCapacity + 1];
+        this.msgNext = new int[chainCapacity + 1];
+        this.msgLen = new int[chainCapacity + 1];
+        this.msgPlain = new boolean[chainCapacity + 1];
+        this.msgOutcome = new byte[chainCapacity + 1];
+        this.msgCause = new Throwable[chainCapacity + 1];
+        this.outcomeOrder = new int[chainCapacity + 1];
     }
 
     /**
@@ -275,12 +284,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
     {
         batchesWithoutOwnWork = ownWorkInBatch ? 0 : batchesWithoutOwnWork + 1;
         ownWorkInBatch = false;
-        if (touchedCount > 0)
-        {
-            commit(touched, touchedCount);
-            touchedCount = 0;
-            msgCount = 0;
-        }
+        commitChains();
         processLane();
         flushLocalCounters();
         signalCompletions();
@@ -341,6 +345,11 @@ final class WriteWorker implements EventHandler<WriteEvent>
             return;
         }
 
+        if (msgCount == chainCapacity)
+        {
+            // Before the handle is looked up: a commit may close a handle whose write failed.
+            commitChains();
+        }
         final FileHandle h = handleFor(path, event.target, mode, event, sequence);
         if (h == null)
         {
@@ -832,6 +841,28 @@ final class WriteWorker implements EventHandler<WriteEvent>
         }
         h.prev = null;
         h.next = null;
+    }
+
+    /**
+     * Commit every chain of the batch so far (at the batch's end, or when {@link #chainCapacity} messages are
+     * chained); chains an eviction already committed are passed over. Never called inside a commit.
+     */
+    private void commitChains()
+    {
+        if (touchedCount > 0)
+        {
+            commit(touched, touchedCount);
+        }
+        touchedCount = 0;
+        msgCount = 0;
+    }
+
+    /**
+     * @return the most messages this worker chains before it commits them.
+     */
+    int chainCapacity()
+    {
+        return chainCapacity;
     }
 
     private void commitPendingChains()
