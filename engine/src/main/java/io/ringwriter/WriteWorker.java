@@ -976,23 +976,58 @@ final class WriteWorker implements EventHandler<WriteEvent>
         }
         final int end = outcomeCount;
 
-        boolean setAsideYet = false;
+        endOutcomes(start, end);
+        outcomeCount = start;
+
+        final int committed = end - start + countedInOneGo;
+        if (committed > 0)
+        {
+            ctx.counters.batches.increment();
+            ctx.counters.batchSizeMax.proposeMax(committed);
+        }
+    }
+
+    /**
+     * End the messages a commit decided, outcomes {@code start} (inclusive) to {@code end} (exclusive) of
+     * {@link #outcomeOrder}.
+     */
+    private void endOutcomes(final int start, final int end)
+    {
+        // The written first, then the failed in their order. A written retry gives its retry slot back when it
+        // ends, and a failure may have to wait for a slot to be set aside: were a failure ended first with every
+        // slot taken, this worker would wait for a slot that only this loop would free. Per file nothing moves: a
+        // file's written messages all precede its first failure in its chain.
+        boolean anyFailed = false;
         for (int i = start; i < end; i++)
         {
             final int m = outcomeOrder[i];
-            if (msgPlain[m] && msgOutcome[m] == OUTCOME_WRITTEN)
+            if (msgOutcome[m] != OUTCOME_WRITTEN)
+            {
+                anyFailed = true;
+            }
+            else if (msgPlain[m])
             {
                 localWritten++;
                 localBytes += msgLen[m];
+            }
+            else
+            {
+                succeeded(ring.get(msgSeq[m]), msgSeq[m]);
+            }
+        }
+
+        boolean setAsideYet = false;
+        for (int i = start; anyFailed && i < end; i++)
+        {
+            final int m = outcomeOrder[i];
+            if (msgOutcome[m] == OUTCOME_WRITTEN)
+            {
                 continue;
             }
             final long seq = msgSeq[m];
             final WriteEvent event = ring.get(seq);
             switch (msgOutcome[m])
             {
-                case OUTCOME_WRITTEN:
-                    succeeded(event, seq);
-                    break;
                 case OUTCOME_FAILED_HEAD:
                     setAsideYet = attemptFailed(event, seq, msgCause[m]);
                     break;
@@ -1014,14 +1049,6 @@ final class WriteWorker implements EventHandler<WriteEvent>
                     break;
             }
             msgCause[m] = null;
-        }
-        outcomeCount = start;
-
-        final int committed = end - start + countedInOneGo;
-        if (committed > 0)
-        {
-            ctx.counters.batches.increment();
-            ctx.counters.batchSizeMax.proposeMax(committed);
         }
     }
 
