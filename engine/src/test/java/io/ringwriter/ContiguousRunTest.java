@@ -153,17 +153,7 @@ class ContiguousRunTest
                     return counts;
                 }));
             }
-            for (final CompletableFuture<int[][]> producer : running)
-            {
-                final int[][] counts = TestSupport.get(engine, producer, "producer");
-                for (int f = 0; f < fileCount; f++)
-                {
-                    for (int p = 0; p < producers; p++)
-                    {
-                        written[f][p] += counts[f][p];
-                    }
-                }
-            }
+            TestSupport.addProducerCounts(engine, running, written);
             TestSupport.flush(engine);
             final EngineStats stats = engine.stats();
             final long total = (long)producers * rounds * (burst + 1);

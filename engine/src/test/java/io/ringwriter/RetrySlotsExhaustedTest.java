@@ -129,17 +129,7 @@ class RetrySlotsExhaustedTest
                     return counts;
                 }));
             }
-            for (final CompletableFuture<int[][]> producer : running)
-            {
-                final int[][] counts = TestSupport.get(engine, producer, "producer");
-                for (int f = 0; f < fileCount; f++)
-                {
-                    for (int p = 0; p < producers; p++)
-                    {
-                        written[f][p] += counts[f][p];
-                    }
-                }
-            }
+            TestSupport.addProducerCounts(engine, running, written);
             TestSupport.flush(engine);
             final EngineStats stats = engine.stats();
             assertEquals(List.of(), failures.failures, "no write fails for good");

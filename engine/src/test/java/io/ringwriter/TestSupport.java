@@ -84,6 +84,29 @@ final class TestSupport
     static final Duration STALL_LIMIT = Duration.ofSeconds(10);
 
     /**
+     * Wait for producers that each return their per-file, per-producer message counts, and add them up.
+     *
+     * @param engine  whose progress tells a slow producer from a stuck one.
+     * @param running the producers.
+     * @param written counts per file and producer, added to.
+     */
+    static void addProducerCounts(
+        final WriteEngine engine, final List<CompletableFuture<int[][]>> running, final int[][] written)
+    {
+        for (final CompletableFuture<int[][]> producer : running)
+        {
+            final int[][] counts = get(engine, producer, "producer");
+            for (int f = 0; f < written.length; f++)
+            {
+                for (int p = 0; p < written[f].length; p++)
+                {
+                    written[f][p] += counts[f][p];
+                }
+            }
+        }
+    }
+
+    /**
      * Flush on another thread so that a flush that never returns fails the test instead of hanging it: at once when
      * the engine makes no progress for {@link #STALL_LIMIT}, at the latest after {@link #WAIT_LIMIT}.
      */
