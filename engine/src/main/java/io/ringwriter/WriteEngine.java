@@ -1408,7 +1408,8 @@ public final class WriteEngine implements AutoCloseable
          * 6.1 or later with JNA, for a ring of at least 2 MiB ({@code ringSize x slotSize}; the default is 16 MiB),
          * through {@code madvise(MADV_COLLAPSE)} at build. Workers read the ring in order, and on 4 KiB pages the
          * hardware prefetchers stop at every page and the TLB covers a fraction of the ring. Where the kernel refuses,
-         * the ring stays on ordinary pages (one INFO log). Costs 2 MiB of address space, no extra memory.
+         * the ring stays on ordinary pages (one INFO log). The direct buffer is 2 MiB larger (counted against
+         * {@code -XX:MaxDirectMemorySize}); the part outside the aligned ring is given back to the kernel.
          *
          * @param hugePages false to keep the ring on ordinary pages.
          * @return this.

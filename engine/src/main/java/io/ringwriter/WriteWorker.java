@@ -857,14 +857,6 @@ final class WriteWorker implements EventHandler<WriteEvent>
         msgCount = 0;
     }
 
-    /**
-     * @return the most messages this worker chains before it commits them.
-     */
-    int chainCapacity()
-    {
-        return chainCapacity;
-    }
-
     private void commitPendingChains()
     {
         for (int i = 0; i < touchedCount; i++)
