@@ -520,7 +520,10 @@ public final class ResultsReport
         md.append('\n');
     }
 
-    /** Geometric mean of the per-pair on/off ratios of a RetryOverheadBenchmark result. */
+    /**
+     * Geometric mean of the per-pair ratios of a paired benchmark (RetryOverheadBenchmark: on / off;
+     * LargeBatchBenchmark: large / small), from its aux counters logRatioE6 and pairs.
+     */
     private static double pairedRatio(final Result r)
     {
         return Math.exp(r.secondarySum("logRatioE6") / 1e6 / r.secondarySum("pairs"));
@@ -594,18 +597,51 @@ public final class ResultsReport
 
     private void bigBatch()
     {
+        final Result paired = find("LargeBatchBenchmark.pair", "files", "100000", "small", "1000");
         final Result big = find("ManyFilesBenchmark.endToEnd", "files", "100000");
-        if (big == null)
+        if (paired == null && big == null)
         {
             return;
         }
-        final double perFile = big.median() / 100_000;
-        final double at1000 = usPerFile("ManyFilesBenchmark.endToEnd", 1000, "retries", "on");
         md.append("## 100,000 files in one batch (end to end)\n\n");
-        md.append("| | us per file |\n|---|---:|\n");
-        md.append(row("100,000 files", f(perFile)));
-        md.append(row("1,000 files", f(at1000)));
-        md.append(row("ratio (target <= 1.15)", r2(perFile / at1000)));
+        if (paired != null)
+        {
+            final double files = paired.secondarySum("filesEach");
+            final double pairs = paired.secondarySum("pairs");
+            md.append("`LargeBatchBenchmark`: each operation is a pair on one engine, one `writeAll` of 100,000 new ")
+                .append("files into one fresh directory and the same 100,000 files as 100 `writeAll` calls of 1,000, ")
+                .append("each into its own fresh directory (what the 1,000-file row times), the order alternating. ")
+                .append("A 100,000-file batch takes seconds and the file system drifts by tens of percent within ")
+                .append("minutes, so the two are compared within each pair; the target is judged by the geometric ")
+                .append("mean of the per-pair ratios.\n\n");
+            md.append("| | us per file |\n|---|---:|\n");
+            md.append(row("100,000 files in one batch", f(paired.secondarySum("largeNanos") / 1000.0 / files)));
+            md.append(row("100 batches of 1,000 (same pairs)", f(paired.secondarySum("smallNanos") / 1000.0 / files)));
+            md.append(row("ratio, geometric mean of " + f0(pairs) + " pairs (target <= 1.15)",
+                r2(pairedRatio(paired))));
+            md.append(row("pairs in which the one batch was faster", f0(paired.secondarySum("largeFaster")) + " of " +
+                f0(pairs)));
+        }
+        else
+        {
+            md.append("| | us per file |\n|---|---:|\n");
+        }
+        if (big != null)
+        {
+            final double perFile = big.median() / 100_000;
+            final double at1000 = usPerFile("ManyFilesBenchmark.endToEnd", 1000, "retries", "on");
+            md.append(row("ManyFilesBenchmark, 100,000 files (separate trial)", f(perFile)));
+            md.append(row("ManyFilesBenchmark, 1,000 files (separate trial)", f(at1000)));
+            md.append(row("ratio of the separate trials", r2(perFile / at1000)));
+        }
+        final double c100k = c(100_000, 2);
+        final double c1000 = c(1000, 2);
+        if (!Double.isNaN(c100k))
+        {
+            md.append(row("C 2 threads, 100,000 files in one directory", f(c100k)));
+            md.append(row("C 2 threads, 1,000 files", f(c1000)));
+            md.append(row("C ratio (the kernel's own cost of a large directory)", r2(c100k / c1000)));
+        }
         md.append('\n');
     }
 
@@ -952,8 +988,9 @@ public final class ResultsReport
                 p9999Service = us(value(line, "p99.99")) + " us";
             }
         }
+        final Result largeBatch = find("LargeBatchBenchmark.pair", "files", "100000", "small", "1000");
         final Result big = find("ManyFilesBenchmark.endToEnd", "files", "100000");
-        final double bigRatio = big == null ? Double.NaN :
+        final double bigRatio = largeBatch != null ? pairedRatio(largeBatch) : big == null ? Double.NaN :
             big.median() / 100_000 / usPerFile("ManyFilesBenchmark.endToEnd", 1000, "retries", "on");
 
         target("Many files end to end within 1.10x of C 2 threads", worstCn == 0 ?
@@ -1017,8 +1054,9 @@ public final class ResultsReport
             (Double.isNaN(controlWorst) ? "" : " (A/A control " + r3(controlWorst) + "x)") +
             (worstRetryN == 0 ? "" : "; separate trials: worst " + r2(worstRetry) + "x at N=" + worstRetryN),
             !Double.isNaN(pairedWorst) && pairedWorst <= 1.03);
-        target("100,000 files: per file <= 1.15x that at 1000", big == null ? "not run" : r2(bigRatio) + "x",
-            big != null && bigRatio <= 1.15);
+        target("100,000 files: per file <= 1.15x that at 1000", Double.isNaN(bigRatio) ? "not run" :
+            r2(bigRatio) + "x" + (largeBatch != null ? " (paired in one trial, geometric mean of pairs)" :
+            " (separate trials)"), bigRatio <= 1.15);
 
         md.append("## Targets (issue 4)\n\n| target | this run | met |\n|---|---|---|\n");
         for (final String[] t : targets)

@@ -127,6 +127,44 @@ class ResultsReportTest
     }
 
     @Test
+    void shouldJudgeTheLargeBatchByItsPairsNotBySeparateTrials() throws Exception
+    {
+        // Two iterations, three pairs in all. Per-pair ratios 1.2, 1.0, 1.1: ln sum 0.1823 + 0 + 0.0953 = 0.2776,
+        // geometric mean exp(0.2776 / 3) = 1.10 (met). Sums: 3.3 s and 3.0 s for 300,000 files each: 11.0 and
+        // 10.0 us per file. The separate trials (100,000 at 30 us, 1,000 at 15 us: 2.00x) would miss the target.
+        final String aux = "\"largeNanos\":{\"score\":1,\"scoreUnit\":\"#\",\"rawData\":[[2.3E9,1.0E9]]}," +
+            "\"smallNanos\":{\"score\":1,\"scoreUnit\":\"#\",\"rawData\":[[2.0E9,1.0E9]]}," +
+            "\"filesEach\":{\"score\":1,\"scoreUnit\":\"#\",\"rawData\":[[200000.0,100000.0]]}," +
+            "\"pairs\":{\"score\":1,\"scoreUnit\":\"#\",\"rawData\":[[2.0,1.0]]}," +
+            "\"logRatioE6\":{\"score\":1,\"scoreUnit\":\"#\",\"rawData\":[[182322.0,95310.0]]}," +
+            "\"largeFaster\":{\"score\":1,\"scoreUnit\":\"#\",\"rawData\":[[0.0,0.0]]}";
+        Files.writeString(dir.resolve("jmh-001-l.json"), "[" +
+            result("LargeBatchBenchmark.pair", "\"files\":\"100000\",\"small\":\"1000\"", 1, "us/op",
+                "[3300000.0,2000000.0]", aux) + "," +
+            result("ManyFilesBenchmark.endToEnd", "\"files\":\"100000\",\"retries\":\"on\"", 1, "us/op",
+                "[3000000.0]", "") + "," +
+            result("ManyFilesBenchmark.endToEnd", "\"files\":\"1000\",\"retries\":\"on\"", 1, "us/op",
+                "[15000.0]", "") + "]", StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("fsbench.txt"),
+            "SUMMARY create N=100000 T=2 msg=64 median=13000.0 min=1.0 max=2.0 ns/file (reps=1)\n" +
+            "SUMMARY create N=1000 T=2 msg=64 median=12500.0 min=1.0 max=2.0 ns/file (reps=3)\n",
+            StandardCharsets.UTF_8);
+
+        final Path out = dir.resolve("RESULTS.md");
+        ResultsReport.main(new String[]{dir.toString(), out.toString(), dir.resolve("chart.png").toString()});
+
+        final String md = Files.readString(out, StandardCharsets.UTF_8);
+        assertTrue(md.contains("| 100,000 files in one batch | 11.0 |"), md);
+        assertTrue(md.contains("| 100 batches of 1,000 (same pairs) | 10.0 |"), md);
+        assertTrue(md.contains("| ratio, geometric mean of 3 pairs (target <= 1.15) | 1.10 |"), md);
+        assertTrue(md.contains("| pairs in which the one batch was faster | 0 of 3 |"), md);
+        assertTrue(md.contains("| ratio of the separate trials | 2.00 |"), md);
+        assertTrue(md.contains("| C ratio (the kernel's own cost of a large directory) | 1.04 |"), md);
+        assertTrue(md.contains("| 100,000 files: per file <= 1.15x that at 1000 | 1.10x (paired in one trial, " +
+            "geometric mean of pairs) | yes |"), md);
+    }
+
+    @Test
     void shouldParseJmhStyleJson()
     {
         final Object parsed = Json.parse("[{\"a\":\"NaN\",\"b\":[[1.5e3,-2]],\"c\":true,\"d\":null,\"e\":\"x\\\"y\"}]");
