@@ -1,5 +1,6 @@
 package io.ringwriter;
 
+import com.sun.jna.LastErrorException;
 import org.agrona.BufferUtil;
 
 import java.nio.ByteBuffer;
@@ -34,6 +35,7 @@ final class RingMemory
     private final ByteBuffer allocation;
     private final ByteBuffer bytes;
     private final boolean onHugePages;
+    private int refusalErrno;
 
     private RingMemory(final ByteBuffer allocation, final ByteBuffer bytes, final boolean onHugePages)
     {
@@ -69,19 +71,37 @@ final class RingMemory
         final long hugeLength = (long)size / HUGE_PAGE * HUGE_PAGE;
 
         boolean collapsed = false;
+        int refusal = 0;
         try
         {
             NativeIo.madvise(aligned, hugeLength, MADV_HUGEPAGE);
             NativeIo.madvise(aligned, hugeLength, MADV_COLLAPSE);
             collapsed = true;
         }
+        catch (final LastErrorException ex)
+        {
+            refusal = ex.getErrorCode();
+            logRefusal("madvise(MADV_HUGEPAGE, MADV_COLLAPSE) refused: " + ex.getMessage());
+        }
         catch (final Throwable ex)
         {
-            logRefusal("madvise(MADV_HUGEPAGE, MADV_COLLAPSE) refused: " + ex.getMessage());
+            refusal = -1;
+            logRefusal("madvise(MADV_HUGEPAGE, MADV_COLLAPSE) refused: " + ex);
         }
         giveBack(roundUp(address), aligned);
         giveBack(roundUp(aligned + size), (address + size + HUGE_PAGE) & -PAGE);
-        return new RingMemory(allocation, bytes, collapsed);
+        final RingMemory memory = new RingMemory(allocation, bytes, collapsed);
+        memory.refusalErrno = refusal;
+        return memory;
+    }
+
+    /**
+     * @return the errno with which the kernel refused huge pages at build (EAGAIN or ENOMEM: no free 2 MiB page
+     * then; EINVAL: a kernel without MADV_COLLAPSE), -1 when the call could not be made, 0 when not refused.
+     */
+    int refusalErrno()
+    {
+        return refusalErrno;
     }
 
     /**
