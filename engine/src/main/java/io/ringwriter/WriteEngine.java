@@ -58,6 +58,7 @@ public final class WriteEngine implements AutoCloseable
     final RingMemory ringMemory;
     private final RingBuffer<WriteEvent> ring;
     private final int ringSize;
+    private final long maxClaimParkNs;
     private final int slotSize;
     private final long maxMessageLength;
     private final RetryAgent agent;
@@ -78,6 +79,8 @@ public final class WriteEngine implements AutoCloseable
     private WriteEngine(final Builder b, final Path rootNormalized, final Path rootReal)
     {
         this.ringSize = b.ringSize;
+        this.maxClaimParkNs = Math.max(MIN_CLAIM_PARK_NS, Math.min(MAX_CLAIM_PARK_NS,
+            (long)b.ringSize * WorkerBarrier.FILL_NS_PER_SLOT));
         this.slotSize = b.slotSize;
         this.maxMessageLength = (long)b.ringSize * b.slotSize;
         this.closeTimeoutNs = b.closeTimeoutNs;
@@ -823,6 +826,10 @@ public final class WriteEngine implements AutoCloseable
     private static final long CLAIM_FULL = -1;
     private static final long CLAIM_CLOSED = -2;
     private static final long CLAIM_ENDED = -3;
+    /** A producer's first park when the ring is full. */
+    private static final long MIN_CLAIM_PARK_NS = TimeUnit.MICROSECONDS.toNanos(1);
+    /** A producer's longest park when the ring is full (a smaller ring caps it lower: see {@link #backOff}). */
+    private static final long MAX_CLAIM_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private void countPublished(final int count)
     {
@@ -882,8 +889,25 @@ public final class WriteEngine implements AutoCloseable
                     return CLAIM_ENDED;
                 }
             }
-            idle = idle(idle);
+            idle = backOff(idle);
         }
+    }
+
+    /**
+     * Backpressure: the ring has no room. Spin, then yield (a slot or two usually frees within a worker's batch),
+     * then park for doubling times up to {@link #maxClaimParkNs}. A batch waits for up to a quarter of the ring to
+     * free: seconds when every message creates a file, in which fixed short parks woke this thread thousands of
+     * times, and on a small machine each wake-up takes a CPU from a worker. The cap keeps a sleeping producer from
+     * letting the ring run dry: it is less than the ring takes to drain at the fastest expected pace.
+     */
+    private int backOff(final int idle)
+    {
+        if (idle < 200)
+        {
+            return idle(idle);
+        }
+        LockSupport.parkNanos(Math.min(maxClaimParkNs, MIN_CLAIM_PARK_NS << Math.min(idle - 200, 20)));
+        return idle + 1;
     }
 
     private static int idle(final int idle)

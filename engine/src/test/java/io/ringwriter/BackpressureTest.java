@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A full ring: {@code tryWrite} refuses, {@code write} waits, {@code close()} drains it all. The ring is filled by
@@ -122,6 +123,82 @@ class BackpressureTest
             assertEquals(expected.toString(), TestSupport.readString(blocked));
             assertEquals(3 * RING, engine.stats().written());
         }
+    }
+
+    /**
+     * A producer that waits long for room (a batch waits for a quarter of the ring: seconds when every message
+     * creates a file) parks for doubling times, not every few microseconds: on a small machine each wake-up takes a
+     * CPU from a worker. The ring stays full for 400 ms here: the old fixed backoff (1 us, then 50 us parks) woke
+     * the producer 2,754 times in that time on the development machine, doubling parks capped at 1 ms 342 to 357.
+     */
+    @Test
+    void shouldWaitForRoomWithoutWakingEveryFewMicroseconds() throws Exception
+    {
+        final Path status = Path.of("/proc/thread-self/status");
+        assumeTrue(Files.isReadable(status), "needs Linux's per-thread context switch counts");
+        final int ring = 65536;
+        final Path blocked = dir.resolve("blocked.log");
+        final FaultyFileIo io = new FaultyFileIo();
+        final FaultyFileIo.Gate gate = io.block(FaultyFileIo.Op.WRITE, blocked);
+        try (WriteEngine engine = WriteEngine.builder().ringSize(ring).slotSize(16).workers(1).fileIo(io).build())
+        {
+            final CompletableFuture<long[]> producer;
+            final long blockedForMs;
+            try
+            {
+                engine.write(blocked, TestSupport.ascii("0|"));
+                gate.awaitEntered();
+                for (int i = 1; i < ring; i++)
+                {
+                    engine.write(blocked, TestSupport.ascii(i + "|"));
+                }
+                producer = TestSupport.async("producer", () ->
+                {
+                    final long before = voluntarySwitches(status);
+                    engine.write(blocked, TestSupport.ascii(ring + "|"));
+                    return new long[]{voluntarySwitches(status) - before};
+                });
+                final long start = System.nanoTime();
+                // Not synchronisation: how long the ring stays full, the stimulus whose wake-ups are counted.
+                Thread.sleep(400);
+                assertFalse(producer.isDone(), "write must wait for room");
+                blockedForMs = (System.nanoTime() - start) / 1_000_000;
+            }
+            finally
+            {
+                gate.release();
+            }
+            final long wakeUps = TestSupport.get(producer, "producer")[0];
+            assertTrue(wakeUps <= 200 + 3 * blockedForMs,
+                "producer woken " + wakeUps + " times while the ring was full for " + blockedForMs + " ms");
+            TestSupport.flush(engine);
+            final StringBuilder expected = new StringBuilder();
+            for (int i = 0; i <= ring; i++)
+            {
+                expected.append(i).append('|');
+            }
+            assertEquals(expected.toString(), TestSupport.readString(blocked));
+            assertEquals(ring + 1, engine.stats().written());
+        }
+    }
+
+    private static long voluntarySwitches(final Path status)
+    {
+        try
+        {
+            for (final String line : Files.readAllLines(status))
+            {
+                if (line.startsWith("voluntary_ctxt_switches:"))
+                {
+                    return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                }
+            }
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new java.io.UncheckedIOException(ex);
+        }
+        throw new IllegalStateException("no voluntary_ctxt_switches in " + status);
     }
 
     @Test
