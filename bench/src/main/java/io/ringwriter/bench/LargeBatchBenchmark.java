@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 1)
 @Measurement(iterations = 4)
 @Fork(value = 1, jvmArgsPrepend = {"--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
-    "--add-opens=java.base/sun.nio.fs=ALL-UNNAMED", "-Xms2g", "-Xmx2g"})
+    "--add-opens=java.base/sun.nio.fs=ALL-UNNAMED", "-Xms1g", "-Xmx1g"})
 @State(Scope.Thread)
 public class LargeBatchBenchmark
 {

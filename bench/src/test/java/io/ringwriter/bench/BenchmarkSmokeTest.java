@@ -42,6 +42,7 @@ class BenchmarkSmokeTest
             .param("waitStrategy", "SLEEPING")
             .param("variant", "existing")
             .param("offPolicy", "none")
+            .param("small", "4")
             .warmupIterations(0)
             .measurementIterations(1)
             .measurementTime(TimeValue.milliseconds(100))
@@ -67,7 +68,7 @@ class BenchmarkSmokeTest
             "ChronicleQueueBenchmark.oneProducer", "ChronicleQueueBenchmark.twoProducers",
             "LatencyBenchmark.offeredLoad",
             "RingHandoffBenchmark.oneProducer", "RingHandoffBenchmark.twoProducers",
-            "RetryOverheadBenchmark.pair", "DisruptorWriterBenchmark.oneProducer",
+            "RetryOverheadBenchmark.pair", "LargeBatchBenchmark.pair", "DisruptorWriterBenchmark.oneProducer",
             "DisruptorWriterTwoProducersBenchmark.twoProducers"));
         assertEquals(expected, ran);
         for (final RunResult result : results)
