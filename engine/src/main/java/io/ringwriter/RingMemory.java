@@ -35,10 +35,12 @@ final class RingMemory
     private final ByteBuffer allocation;
     private final ByteBuffer bytes;
     private final boolean onHugePages;
-    private int refusalErrno;
+    private final int refusalErrno;
 
-    private RingMemory(final ByteBuffer allocation, final ByteBuffer bytes, final boolean onHugePages)
+    private RingMemory(
+        final ByteBuffer allocation, final ByteBuffer bytes, final boolean onHugePages, final int refusalErrno)
     {
+        this.refusalErrno = refusalErrno;
         this.allocation = allocation;
         this.bytes = bytes;
         this.onHugePages = onHugePages;
@@ -54,13 +56,13 @@ final class RingMemory
         if (!hugePages || size < HUGE_PAGE || size > Integer.MAX_VALUE - HUGE_PAGE)
         {
             final ByteBuffer plain = ByteBuffer.allocateDirect(size);
-            return new RingMemory(plain, plain, false);
+            return new RingMemory(plain, plain, false, 0);
         }
         if (!NativeIo.AVAILABLE)
         {
             logRefusal(NativeIo.UNAVAILABLE_REASON);
             final ByteBuffer plain = ByteBuffer.allocateDirect(size);
-            return new RingMemory(plain, plain, false);
+            return new RingMemory(plain, plain, false, 0);
         }
 
         final ByteBuffer allocation = ByteBuffer.allocateDirect(size + HUGE_PAGE);
@@ -90,9 +92,7 @@ final class RingMemory
         }
         giveBack(roundUp(address), aligned);
         giveBack(roundUp(aligned + size), (address + size + HUGE_PAGE) & -PAGE);
-        final RingMemory memory = new RingMemory(allocation, bytes, collapsed);
-        memory.refusalErrno = refusal;
-        return memory;
+        return new RingMemory(allocation, bytes, collapsed, refusal);
     }
 
     /**

@@ -864,9 +864,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
             if (touched[i].touched)
             {
                 // Not inside a commit (a commit detaches every chain before it ends messages): safe to commit.
-                commit(touched, touchedCount);
-                touchedCount = 0;
-                msgCount = 0;
+                commitChains();
                 return;
             }
         }
