@@ -216,12 +216,20 @@ for size in $SIZES; do
 done
 c_stream 3
 
-log "latency at fixed offered rates"
+log "latency at fixed offered rates (defaults, one worker, and the pacing loop with no write)"
+# With one file a second worker only passes over the events while the producer needs a CPU: workers=1 is the engine
+# tuned for it. pacingOnly is the same loop with no engine: the machine's own corrected latency at that rate.
 if [[ "$QUICK" == 1 ]]; then
-    jmh "latency" 'LatencyBenchmark\.' -p rate=1000000 -p durability=NONE -wi 1 -i 2
+    LAT_RATES=(-p rate=1000000)
+    LAT_ITER=(-wi 1 -i 2)
+    jmh "latency" 'LatencyBenchmark\.offeredLoad' "${LAT_RATES[@]}" -p durability=NONE "${LAT_ITER[@]}"
 else
-    jmh "latency" 'LatencyBenchmark\.' -wi 1 -i 3
+    LAT_RATES=()
+    LAT_ITER=(-wi 1 -i 3)
+    jmh "latency" 'LatencyBenchmark\.offeredLoad' "${LAT_ITER[@]}"
 fi
+jmh "latency-w1" 'LatencyBenchmark\.offeredLoad' "${LAT_RATES[@]}" -p durability=NONE -p workers=1 "${LAT_ITER[@]}"
+jmh "latency-pacing" 'LatencyBenchmark\.pacingOnly' "${LAT_RATES[@]}" -p durability=NONE "${LAT_ITER[@]}"
 
 log "ring hand-off"
 if [[ "$QUICK" == 1 ]]; then

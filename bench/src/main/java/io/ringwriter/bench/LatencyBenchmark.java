@@ -47,6 +47,11 @@ import java.util.concurrent.TimeUnit;
  * {@link WriteEngine#submit(Path, byte[])} instead; from its intended time until its future completes, which the
  * engine does after the force, through its agent thread (so it includes that hand-off).</li>
  * </ul>
+ * {@code pacingOnly} runs the same loop (the same schedule, the same {@code fstat} polling, the same recording) with
+ * no engine and no write: its {@code call} figure is what this machine and harness charge a message that costs
+ * nothing, the floor under every corrected figure above (a hypervisor's pauses and the kernel's timer interrupts
+ * show there, not in the engine).
+ * <p>
  * Percentiles over the measurement iterations are printed (lines starting {@code RINGWRITER-BENCH-LATENCY}) and
  * written to {@code latency-<rate>-<durability>.txt} in the directory named by the system property
  * {@code ringwriter.bench.out} (when set), which the report reads.
@@ -117,6 +122,7 @@ public class LatencyBenchmark
     private long[] durableDone;
     private long[] durableIntended;
     private String label;
+    private String fileName;
     private long preemptions;
 
     private static Histogram histogram()
@@ -131,12 +137,20 @@ public class LatencyBenchmark
     @Setup(Level.Trial)
     public void setUp(final BenchmarkParams params) throws IOException
     {
+        final boolean pacingOnly = params.getBenchmark().endsWith(".pacingOnly");
         label = "rate=" + rate + " durability=" + durability + " size=" + size + " waitStrategy=" + waitStrategy +
-            " workers=" + workers;
+            " workers=" + workers + " writer=" + (pacingOnly ? "none" : "ringwriter");
+        fileName = pacingOnly ? "latency-pacing-" + rate + ".txt" :
+            "latency-" + rate + "-" + durability + "-" + waitStrategy + "-w" + workers + ".txt";
         file = BenchDirs.forTrial(params.getBenchmark() + "-" + rate + "-" + durability).trialDir().resolve("lat");
         Files.createFile(file);
         sizer = FileChannel.open(file, StandardOpenOption.READ);
         message = Streams.message(size);
+        if (pacingOnly)
+        {
+            // No engine: no worker or agent thread competes with the loop for the CPUs.
+            return;
+        }
         final WriteEngine.Builder builder = WriteEngine.builder()
             .durability(Durability.valueOf(durability))
             .waitStrategy(WaitStrategyType.valueOf(waitStrategy));
@@ -157,7 +171,10 @@ public class LatencyBenchmark
     @Setup(Level.Iteration)
     public void setUpIteration(final IterationParams iteration)
     {
-        engine.flush();
+        if (engine != null)
+        {
+            engine.flush();
+        }
         Streams.truncate(file);
         recording = iteration.getType() == IterationType.MEASUREMENT;
     }
@@ -243,6 +260,56 @@ public class LatencyBenchmark
     }
 
     /**
+     * The same schedule, polling and recording as {@link #offeredLoad()} with no write: the machine's and the
+     * harness's own corrected latency at this rate ({@code call}: from the intended time to the moment the loop
+     * would have returned from the write).
+     *
+     * @return messages due (consumed by JMH).
+     * @throws IOException when the size cannot be read.
+     */
+    @Benchmark
+    public long pacingOnly() throws IOException
+    {
+        final long interval = TimeUnit.SECONDS.toNanos(1) / rate;
+        final int count = rate;
+        final int size = message.length;
+        final long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
+        long seen = 0;
+        long lastPoll = 0;
+        final long preemptedBefore = involuntarySwitches();
+        for (int i = 0; i < count; i++)
+        {
+            final long intended = start + i * interval;
+            long now = System.nanoTime();
+            while (now < intended)
+            {
+                if (now - lastPoll >= POLL_NS)
+                {
+                    seen = observe(seen, start, interval, size, now);
+                    lastPoll = now;
+                }
+                now = System.nanoTime();
+            }
+            final long t1 = System.nanoTime();
+            if (recording)
+            {
+                call.recordValue(t1 - intended);
+            }
+            if (t1 - lastPoll >= POLL_NS)
+            {
+                seen = observe(seen, start, interval, size, t1);
+                lastPoll = t1;
+            }
+        }
+        if (recording)
+        {
+            preemptions += involuntarySwitches() - preemptedBefore;
+        }
+        Streams.checkBytes("latency file (pacing only, nothing written) " + label, 0, sizer.size());
+        return count;
+    }
+
+    /**
      * How often the kernel took the CPU from this thread against its will (Linux; 0 elsewhere): a producer that
      * spins through its schedule is only preempted when more threads want to run than there are CPUs, and each
      * preemption costs a scheduler slice (milliseconds) of coordinated-omission-corrected latency.
@@ -288,15 +355,18 @@ public class LatencyBenchmark
     @TearDown(Level.Trial)
     public void tearDown() throws IOException
     {
-        engine.close();
         sizer.close();
         final Map<String, Histogram> all = new LinkedHashMap<>();
         all.put("call", call);
-        all.put("callService", callService);
-        all.put("written", written);
-        if ("FSYNC".equals(durability))
+        if (engine != null)
         {
-            all.put("durable", durable);
+            engine.close();
+            all.put("callService", callService);
+            all.put("written", written);
+            if ("FSYNC".equals(durability))
+            {
+                all.put("durable", durable);
+            }
         }
         final StringBuilder text = new StringBuilder();
         for (final Map.Entry<String, Histogram> e : all.entrySet())
@@ -319,8 +389,7 @@ public class LatencyBenchmark
         if (dir != null && !dir.isEmpty())
         {
             Files.createDirectories(Path.of(dir));
-            Files.writeString(Path.of(dir, "latency-" + rate + "-" + durability + "-" + waitStrategy + "-w" + workers +
-                ".txt"), text, StandardCharsets.US_ASCII);
+            Files.writeString(Path.of(dir, fileName), text, StandardCharsets.US_ASCII);
         }
     }
 }

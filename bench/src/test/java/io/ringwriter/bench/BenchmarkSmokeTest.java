@@ -66,7 +66,7 @@ class BenchmarkSmokeTest
             "FileChannelFloorBenchmark.oneProducer",
             "Log4jAsyncBenchmark.oneProducer", "Log4jAsyncBenchmark.twoProducers",
             "ChronicleQueueBenchmark.oneProducer", "ChronicleQueueBenchmark.twoProducers",
-            "LatencyBenchmark.offeredLoad",
+            "LatencyBenchmark.offeredLoad", "LatencyBenchmark.pacingOnly",
             "RingHandoffBenchmark.oneProducer", "RingHandoffBenchmark.twoProducers",
             "RetryOverheadBenchmark.pair", "LargeBatchBenchmark.pair", "DisruptorWriterBenchmark.oneProducer",
             "DisruptorWriterTwoProducersBenchmark.twoProducers"));

@@ -827,21 +827,16 @@ public final class ResultsReport
             return;
         }
         md.append("## Latency at a fixed offered rate (coordinated omission corrected), microseconds\n\n");
-        md.append("| rate msg/s | durability | wait | metric | count | p50 | p99 | p99.9 | p99.99 | max | ")
-            .append("producer preempted |\n");
-        md.append("|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| rate msg/s | writer | durability | wait | workers | metric | count | p50 | p99 | p99.9 | ")
+            .append("p99.99 | max | producer preempted |\n");
+        md.append("|---:|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (final String[] tokens : latency)
         {
-            final Map<String, String> kv = new LinkedHashMap<>();
-            for (final String t : tokens)
-            {
-                final int eq = t.indexOf('=');
-                if (eq > 0)
-                {
-                    kv.put(t.substring(0, eq), t.substring(eq + 1));
-                }
-            }
-            md.append(row(kv.get("rate"), kv.get("durability"), kv.get("waitStrategy"),
+            final Map<String, String> kv = LatencyAtRate.fields(tokens);
+            final boolean none = "none".equals(kv.get("writer"));
+            md.append(row(kv.get("rate"), none ? "none (pacing loop alone)" : "ringwriter",
+                none ? "-" : kv.get("durability"), none ? "-" : kv.get("waitStrategy"),
+                none ? "-" : "0".equals(kv.get("workers")) ? "default" : kv.get("workers"),
                 kv.get("metric"), kv.get("count"),
                 us(kv.get("p50")), us(kv.get("p99")), us(kv.get("p99.9")), us(kv.get("p99.99")), us(kv.get("max")),
                 kv.getOrDefault("producerPreemptions", "-")));
@@ -851,7 +846,12 @@ public final class ResultsReport
             .append("(polled every 10 us: late by up to that much); ")
             .append("`durable`: a 1-in-100 sample sent with `submit()`, intended time until its future completes. ")
             .append("Producer preempted: how often the kernel took the producer thread's CPU during the measured ")
-            .append("iterations; each costs up to a scheduler slice (milliseconds) of corrected latency.\n\n");
+            .append("iterations; each costs up to a scheduler slice (milliseconds) of corrected latency. ")
+            .append("Workers: default is one per CPU, so with one file a second worker only passes over the events ")
+            .append("and the producer shares the CPUs with both; `1` is the engine tuned for one file. ")
+            .append("Writer none: the same loop, schedule and `fstat` polling with no engine and no write, ")
+            .append("so its `call` is what this machine and harness charge a message that costs nothing: no writer ")
+            .append("can show a lower corrected figure here.\n\n");
     }
 
     private void handoff()
@@ -969,25 +969,7 @@ public final class ResultsReport
                 handoffBytes = Math.max(handoffBytes, gcBytesPerOp(r));
             }
         }
-        String p99 = "not run";
-        String p9999 = "not run";
-        String p99Service = "not run";
-        String p9999Service = "not run";
-        for (final String[] tokens : latency)
-        {
-            final String line = String.join(" ", tokens);
-            if (line.contains("rate=1000000 ") && line.contains("durability=NONE") && line.contains("metric=call "))
-            {
-                p99 = us(value(line, "p99")) + " us";
-                p9999 = us(value(line, "p99.99")) + " us";
-            }
-            if (line.contains("rate=1000000 ") && line.contains("durability=NONE") &&
-                line.contains("metric=callService "))
-            {
-                p99Service = us(value(line, "p99")) + " us";
-                p9999Service = us(value(line, "p99.99")) + " us";
-            }
-        }
+        final LatencyAtRate latencyAt1M = LatencyAtRate.of(latency, "1000000");
         final Result largeBatch = find("LargeBatchBenchmark.pair", "files", "100000", "small", "1000");
         final Result big = find("ManyFilesBenchmark.endToEnd", "files", "100000");
         final double bigRatio = largeBatch != null ? pairedRatio(largeBatch) : big == null ? Double.NaN :
@@ -1025,12 +1007,10 @@ public final class ResultsReport
         target("No event lost", losses.stream().anyMatch((l) -> l.startsWith("StreamingBenchmark")) ? "LOST" :
             "none lost by ringwriter" + (losses.isEmpty() ? "" : " (peers lost: see streaming)"),
             losses.stream().noneMatch((l) -> l.startsWith("StreamingBenchmark")));
-        target("write() at 1 M msg/s: p99 <= 1 us (corrected; the call alone: " + p99Service + ")", p99,
-            p99.endsWith(" us") &&
-            Double.parseDouble(p99.replace(" us", "").replace(",", "")) <= 1.0);
-        target("write() at 1 M msg/s: p99.99 <= 50 us (corrected; the call alone: " + p9999Service + ")", p9999,
-            p9999.endsWith(" us") &&
-            Double.parseDouble(p9999.replace(" us", "").replace(",", "")) <= 50.0);
+        target("write() at 1 M msg/s: p99 <= 1 us (corrected; " + latencyAt1M.context(99) + ")",
+            latencyAt1M.measured(99), latencyAt1M.best(99) <= 1_000);
+        target("write() at 1 M msg/s: p99.99 <= 50 us (corrected; " + latencyAt1M.context(99.99) + ")",
+            latencyAt1M.measured(99.99), latencyAt1M.best(99.99) <= 50_000);
         target("FSYNC 64 B >= 2 M msg/s durable", m(fsync) + " M msg/s (best of files x producers)", fsync >= 2e6);
         double pairedWorst = Double.NaN;
         double controlWorst = Double.NaN;
@@ -1117,18 +1097,6 @@ public final class ResultsReport
     // Helpers
     // ---------------------------------------------------------------------------------------------------------------
 
-    private static String value(final String line, final String key)
-    {
-        for (final String t : line.split(" "))
-        {
-            if (t.startsWith(key + "="))
-            {
-                return t.substring(key.length() + 1);
-            }
-        }
-        return null;
-    }
-
     static double median(final List<Double> values)
     {
         final List<Double> sorted = values.stream().filter((v) -> !Double.isNaN(v)).sorted()
@@ -1203,5 +1171,125 @@ public final class ResultsReport
         }
         final double v = Double.parseDouble(ns) / 1000.0;
         return String.format(Locale.ROOT, v >= 100 ? "%,.0f" : v >= 10 ? "%.1f" : "%.2f", v);
+    }
+
+    /**
+     * The latency lines at one offered rate with {@code Durability.NONE}: ringwriter's corrected {@code call} rows
+     * (each engine configuration run), the call alone, and the pacing loop alone.
+     */
+    static final class LatencyAtRate
+    {
+        private final List<Map<String, String>> calls = new ArrayList<>();
+        private final List<Map<String, String>> services = new ArrayList<>();
+        private Map<String, String> pacing;
+
+        static LatencyAtRate of(final List<String[]> lines, final String rate)
+        {
+            final LatencyAtRate at = new LatencyAtRate();
+            for (final String[] tokens : lines)
+            {
+                final Map<String, String> kv = fields(tokens);
+                if (!rate.equals(kv.get("rate")) || !"NONE".equals(kv.get("durability")))
+                {
+                    continue;
+                }
+                if ("none".equals(kv.get("writer")))
+                {
+                    if ("call".equals(kv.get("metric")))
+                    {
+                        at.pacing = kv;
+                    }
+                }
+                else if ("call".equals(kv.get("metric")))
+                {
+                    at.calls.add(kv);
+                }
+                else if ("callService".equals(kv.get("metric")))
+                {
+                    at.services.add(kv);
+                }
+            }
+            return at;
+        }
+
+        /**
+         * @param tokens of a {@code RINGWRITER-BENCH-LATENCY} line, {@code key=value} each.
+         * @return the keys and values in line order.
+         */
+        static Map<String, String> fields(final String[] tokens)
+        {
+            final Map<String, String> kv = new LinkedHashMap<>();
+            for (final String t : tokens)
+            {
+                final int eq = t.indexOf('=');
+                if (eq > 0)
+                {
+                    kv.put(t.substring(0, eq), t.substring(eq + 1));
+                }
+            }
+            return kv;
+        }
+
+        private static String key(final double percentile)
+        {
+            return percentile == 99 ? "p99" : "p99.99";
+        }
+
+        private Map<String, String> bestOf(final List<Map<String, String>> rows, final double percentile)
+        {
+            Map<String, String> best = null;
+            for (final Map<String, String> kv : rows)
+            {
+                if (best == null ||
+                    Double.parseDouble(kv.get(key(percentile))) < Double.parseDouble(best.get(key(percentile))))
+                {
+                    best = kv;
+                }
+            }
+            return best;
+        }
+
+        /**
+         * @return the lowest corrected figure at the percentile over the engine configurations run, ns; +inf if none.
+         */
+        double best(final double percentile)
+        {
+            final Map<String, String> best = bestOf(calls, percentile);
+            return best == null ? Double.POSITIVE_INFINITY : Double.parseDouble(best.get(key(percentile)));
+        }
+
+        private static String workers(final Map<String, String> kv)
+        {
+            return "0".equals(kv.get("workers")) ? "default workers" : "workers=" + kv.get("workers");
+        }
+
+        String measured(final double percentile)
+        {
+            final Map<String, String> best = bestOf(calls, percentile);
+            if (best == null)
+            {
+                return "not run";
+            }
+            final StringBuilder text = new StringBuilder(us(best.get(key(percentile)))).append(" us (")
+                .append(workers(best));
+            for (final Map<String, String> kv : calls)
+            {
+                if (kv != best)
+                {
+                    text.append("; ").append(workers(kv)).append(": ").append(us(kv.get(key(percentile))))
+                        .append(" us");
+                }
+            }
+            return text.append(')').toString();
+        }
+
+        String context(final double percentile)
+        {
+            final Map<String, String> service = bestOf(services, percentile);
+            final String alone = "the call alone: " + (service == null ? "not run" :
+                us(service.get(key(percentile))) + " us");
+            return pacing == null ? alone : alone + "; the pacing loop with no write: " +
+                us(pacing.get(key(percentile))) + " us";
+        }
     }
 }

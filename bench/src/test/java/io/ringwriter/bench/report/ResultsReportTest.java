@@ -165,6 +165,39 @@ class ResultsReportTest
     }
 
     @Test
+    void shouldJudgeLatencyOnTheBestEngineAndShowThePacingLoopAlone() throws Exception
+    {
+        final String head = "RINGWRITER-BENCH-LATENCY rate=1000000 durability=NONE size=64 waitStrategy=SLEEPING ";
+        Files.writeString(dir.resolve("latency-1000000-NONE-SLEEPING-w0.txt"),
+            head + "workers=0 metric=call count=3 p50=400 p99=3987000 p99.9=9937000 p99.99=11346000 max=1 unit=ns " +
+            "producerPreemptions=788\n" +
+            head + "workers=0 metric=callService count=3 p50=180 p99=450 p99.9=600 p99.99=48400 max=1 unit=ns " +
+            "producerPreemptions=788\n", StandardCharsets.US_ASCII);
+        Files.writeString(dir.resolve("latency-1000000-NONE-SLEEPING-w1.txt"),
+            head + "workers=1 writer=ringwriter metric=call count=3 p50=330 p99=800 p99.9=700000 p99.99=1546000 " +
+            "max=1 unit=ns producerPreemptions=40\n" +
+            head + "workers=1 writer=ringwriter metric=callService count=3 p50=60 p99=300 p99.9=400 p99.99=30000 " +
+            "max=1 unit=ns producerPreemptions=40\n", StandardCharsets.US_ASCII);
+        Files.writeString(dir.resolve("latency-pacing-1000000.txt"),
+            head + "workers=0 writer=none metric=call count=3 p50=50 p99=33400 p99.9=52400 p99.99=76200 max=1 " +
+            "unit=ns producerPreemptions=2\n", StandardCharsets.US_ASCII);
+
+        final Path out = dir.resolve("RESULTS.md");
+        ResultsReport.main(new String[]{dir.toString(), out.toString(), dir.resolve("chart.png").toString()});
+
+        final String md = Files.readString(out, StandardCharsets.UTF_8);
+        // The better engine per percentile, the other beside it; the call alone and the pacing loop as context.
+        assertTrue(md.contains("| write() at 1 M msg/s: p99 <= 1 us (corrected; the call alone: 0.30 us; the " +
+            "pacing loop with no write: 33.4 us) | 0.80 us (workers=1; default workers: 3,987 us) | yes |"), md);
+        assertTrue(md.contains("| write() at 1 M msg/s: p99.99 <= 50 us (corrected; the call alone: 30.0 us; the " +
+            "pacing loop with no write: 76.2 us) | 1,546 us (workers=1; default workers: 11,346 us) | **no** |"), md);
+        assertTrue(md.contains("| 1000000 | none (pacing loop alone) | - | - | - | call | 3 | 0.05 | 33.4 | 52.4 | " +
+            "76.2 | 0.00 | 2 |"), md);
+        assertTrue(md.contains("| 1000000 | ringwriter | NONE | SLEEPING | default | call | 3 | 0.40 | 3,987 |"), md);
+        assertTrue(md.contains("| 1000000 | ringwriter | NONE | SLEEPING | 1 | call | 3 | 0.33 | 0.80 |"), md);
+    }
+
+    @Test
     void shouldParseJmhStyleJson()
     {
         final Object parsed = Json.parse("[{\"a\":\"NaN\",\"b\":[[1.5e3,-2]],\"c\":true,\"d\":null,\"e\":\"x\\\"y\"}]");
