@@ -193,26 +193,13 @@ public class LatencyBenchmark
         final byte[] message = this.message;
         final int size = message.length;
         final boolean fsync = "FSYNC".equals(durability);
-        final long interval = TimeUnit.SECONDS.toNanos(1) / rate;
         final int count = rate;
-        final long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
-        long seen = 0;
-        long lastPoll = 0;
+        final Pacer pacer = new Pacer(rate, size);
         int samples = 0;
         final long preemptedBefore = involuntarySwitches();
         for (int i = 0; i < count; i++)
         {
-            final long intended = start + i * interval;
-            long now = System.nanoTime();
-            while (now < intended)
-            {
-                if (now - lastPoll >= POLL_NS)
-                {
-                    seen = observe(seen, start, interval, size, now);
-                    lastPoll = now;
-                }
-                now = System.nanoTime();
-            }
+            final long intended = pacer.awaitSendTime(i);
             if (fsync && i % DURABLE_SAMPLE == 0)
             {
                 final int k = samples++;
@@ -229,19 +216,15 @@ public class LatencyBenchmark
                 call.recordValue(t1 - intended);
                 callService.recordValue(t1 - t0);
             }
-            if (t1 - lastPoll >= POLL_NS)
-            {
-                seen = observe(seen, start, interval, size, t1);
-                lastPoll = t1;
-            }
+            pacer.pollIfDue(t1);
         }
         if (recording)
         {
             preemptions += involuntarySwitches() - preemptedBefore;
         }
-        while (seen < count)
+        while (pacer.seen < count)
         {
-            seen = observe(seen, start, interval, size, System.nanoTime());
+            pacer.poll(System.nanoTime());
         }
         engine.flush();
         for (int k = 0; k < samples; k++)
@@ -256,7 +239,7 @@ public class LatencyBenchmark
             }
         }
         Streams.checkBytes("latency file " + label, (long)count * size, sizer.size());
-        return seen;
+        return pacer.seen;
     }
 
     /**
@@ -270,36 +253,18 @@ public class LatencyBenchmark
     @Benchmark
     public long pacingOnly() throws IOException
     {
-        final long interval = TimeUnit.SECONDS.toNanos(1) / rate;
         final int count = rate;
-        final int size = message.length;
-        final long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
-        long seen = 0;
-        long lastPoll = 0;
+        final Pacer pacer = new Pacer(rate, message.length);
         final long preemptedBefore = involuntarySwitches();
         for (int i = 0; i < count; i++)
         {
-            final long intended = start + i * interval;
-            long now = System.nanoTime();
-            while (now < intended)
-            {
-                if (now - lastPoll >= POLL_NS)
-                {
-                    seen = observe(seen, start, interval, size, now);
-                    lastPoll = now;
-                }
-                now = System.nanoTime();
-            }
+            final long intended = pacer.awaitSendTime(i);
             final long t1 = System.nanoTime();
             if (recording)
             {
                 call.recordValue(t1 - intended);
             }
-            if (t1 - lastPoll >= POLL_NS)
-            {
-                seen = observe(seen, start, interval, size, t1);
-                lastPoll = t1;
-            }
+            pacer.pollIfDue(t1);
         }
         if (recording)
         {
@@ -333,18 +298,62 @@ public class LatencyBenchmark
         return 0;
     }
 
-    private long observe(final long seen, final long start, final long interval, final int size, final long now)
-        throws IOException
+    /**
+     * The schedule of one operation (message i is due at {@code start + i / rate}) and the polling of the file's
+     * size, which records each message's {@code written} time the first time the size shows it.
+     */
+    private final class Pacer
     {
-        final long inFile = sizer.size() / size;
-        if (recording)
+        private final long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
+        private final long interval;
+        private final int size;
+        private long seen;
+        private long lastPoll;
+
+        Pacer(final int rate, final int size)
         {
-            for (long m = seen; m < inFile; m++)
+            this.interval = TimeUnit.SECONDS.toNanos(1) / rate;
+            this.size = size;
+        }
+
+        /**
+         * Spin until message {@code i} is due, polling the size meanwhile.
+         *
+         * @return the intended send time.
+         */
+        long awaitSendTime(final int i) throws IOException
+        {
+            final long intended = start + i * interval;
+            long now = System.nanoTime();
+            while (now < intended)
             {
-                written.recordValue(Math.max(0, now - (start + m * interval)));
+                pollIfDue(now);
+                now = System.nanoTime();
+            }
+            return intended;
+        }
+
+        void pollIfDue(final long now) throws IOException
+        {
+            if (now - lastPoll >= POLL_NS)
+            {
+                poll(now);
             }
         }
-        return Math.max(seen, inFile);
+
+        void poll(final long now) throws IOException
+        {
+            final long inFile = sizer.size() / size;
+            if (recording)
+            {
+                for (long m = seen; m < inFile; m++)
+                {
+                    written.recordValue(Math.max(0, now - (start + m * interval)));
+                }
+            }
+            seen = Math.max(seen, inFile);
+            lastPoll = now;
+        }
     }
 
     /**
