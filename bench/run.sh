@@ -5,7 +5,7 @@
 #
 #   (default)     every case of issue 4, under 20 minutes on a 2-vCPU machine
 #   --quick       a subset (3 file counts, 64-byte streaming, 1 M msg/s latency), under 3 minutes
-#   --keep-files  do not delete the benchmark files afterwards (a full run leaves about 27 GB and 3 M files:
+#   --keep-files  do not delete the benchmark files afterwards (a full run leaves about 27 GB and 6 M files:
 #                 two kept runs filled this machine's disk)
 #   --no-build    use bench/target/benchmarks.jar as it is
 #
@@ -71,10 +71,10 @@ fi
     echo "run dir:   $OUT"
 } > "$OUT/machine.txt"
 cat "$OUT/machine.txt"
-# A full run creates about 3 M files. On a file system with few free inodes left, ext4 searches its block groups for
+# A full run creates about 6 M files. On a file system with few free inodes left, ext4 searches its block groups for
 # every new inode: creates slow down (a large batch in one directory most of all), then fail with ENOSPC.
 INODES_FREE=$(df -i "$DATA" | awk 'NR==2 {print $4}')
-if [[ "$INODES_FREE" =~ ^[0-9]+$ ]] && (( INODES_FREE < 4000000 )); then
+if [[ "$INODES_FREE" =~ ^[0-9]+$ ]] && (( INODES_FREE < 8000000 )); then
     log "WARNING: only $INODES_FREE inodes free under $DATA: creates will be slow or fail; delete old benchmark files" \
         "(${RINGWRITER_BENCH_DIR:-${TMPDIR:-/tmp}/ringwriter-bench}) and let the file system settle first"
 fi
