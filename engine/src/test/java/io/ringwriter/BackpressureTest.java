@@ -91,12 +91,7 @@ class BackpressureTest
             final CompletableFuture<Long> producer;
             try
             {
-                engine.write(blocked, TestSupport.ascii("0|"));
-                gate.awaitEntered();
-                for (int i = 1; i < RING; i++)
-                {
-                    engine.write(blocked, TestSupport.ascii(i + "|"));
-                }
+                fillWhileHeld(engine, gate, blocked, RING);
                 producer = TestSupport.async("producer", () ->
                 {
                     for (int i = RING; i < 3 * RING; i++)
@@ -115,12 +110,7 @@ class BackpressureTest
             }
             assertEquals(3 * RING, (long)TestSupport.get(producer, "producer"));
             TestSupport.flush(engine);
-            final StringBuilder expected = new StringBuilder();
-            for (int i = 0; i < 3 * RING; i++)
-            {
-                expected.append(i).append('|');
-            }
-            assertEquals(expected.toString(), TestSupport.readString(blocked));
+            assertEquals(numbered(3 * RING), TestSupport.readString(blocked));
             assertEquals(3 * RING, engine.stats().written());
         }
     }
@@ -146,12 +136,7 @@ class BackpressureTest
             final long blockedForMs;
             try
             {
-                engine.write(blocked, TestSupport.ascii("0|"));
-                gate.awaitEntered();
-                for (int i = 1; i < ring; i++)
-                {
-                    engine.write(blocked, TestSupport.ascii(i + "|"));
-                }
+                fillWhileHeld(engine, gate, blocked, ring);
                 producer = TestSupport.async("producer", () ->
                 {
                     final long before = voluntarySwitches(status);
@@ -172,14 +157,38 @@ class BackpressureTest
             assertTrue(wakeUps <= 200 + 3 * blockedForMs,
                 "producer woken " + wakeUps + " times while the ring was full for " + blockedForMs + " ms");
             TestSupport.flush(engine);
-            final StringBuilder expected = new StringBuilder();
-            for (int i = 0; i <= ring; i++)
-            {
-                expected.append(i).append('|');
-            }
-            assertEquals(expected.toString(), TestSupport.readString(blocked));
+            assertEquals(numbered(ring + 1), TestSupport.readString(blocked));
             assertEquals(ring + 1, engine.stats().written());
         }
+    }
+
+    /**
+     * Messages 0 to {@code ring - 1} to {@code blocked}, the first held at the gate by the only worker: the ring is
+     * full when this returns.
+     */
+    private static void fillWhileHeld(
+        final WriteEngine engine, final FaultyFileIo.Gate gate, final Path blocked, final int ring)
+        throws InterruptedException
+    {
+        engine.write(blocked, TestSupport.ascii("0|"));
+        gate.awaitEntered();
+        for (int i = 1; i < ring; i++)
+        {
+            engine.write(blocked, TestSupport.ascii(i + "|"));
+        }
+    }
+
+    /**
+     * @return "0|1|...|" for messages 0 to {@code count - 1}.
+     */
+    private static String numbered(final int count)
+    {
+        final StringBuilder text = new StringBuilder();
+        for (int i = 0; i < count; i++)
+        {
+            text.append(i).append('|');
+        }
+        return text.toString();
     }
 
     private static long voluntarySwitches(final Path status)
