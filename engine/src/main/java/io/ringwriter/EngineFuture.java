@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -26,6 +27,14 @@ abstract class EngineFuture<T> extends CompletableFuture<T>
      * engine completes it (a user's complete(), orTimeout).
      */
     private static final long MAX_PARK_NS = 1_000_000L;
+
+    /**
+     * How long a waiter yields before it first parks. A small batch ends within it and its waiter needs no wake-up:
+     * a parked thread whose CPU has gone idle takes tens of microseconds to run again (on these virtual machines
+     * writeAll of 2 files took 0.76x as long with the yields; from 100 files on no difference). Yielding, not
+     * spinning: on a machine with no CPU to spare the workers get the waiter's CPU whenever they need it.
+     */
+    private static final long YIELD_BEFORE_PARK_NS = TimeUnit.MICROSECONDS.toNanos(50);
 
     private static final int HAND_OFF_OPEN = 0;
     private static final int HAND_OFF_TAKEN = 1;
@@ -173,12 +182,18 @@ abstract class EngineFuture<T> extends CompletableFuture<T>
         {
             // The waiter is written (a volatile CAS) before isDone is read, and whoever completes the future reads
             // the waiter after: at least one side sees the other, so no wake-up is lost.
+            final long yieldUntilNs = System.nanoTime() + YIELD_BEFORE_PARK_NS;
             while (!isDone())
             {
                 if (handOff == HAND_OFF_TAKEN)
                 {
                     handOff = HAND_OFF_FINISHED;
                     finishHandedOff();
+                    continue;
+                }
+                if (System.nanoTime() - yieldUntilNs < 0)
+                {
+                    Thread.yield();
                     continue;
                 }
                 LockSupport.parkNanos(this, MAX_PARK_NS);
