@@ -99,6 +99,52 @@ final class NativeIo
     static native long lseek(int fd, long offset, int whence) throws LastErrorException;
 
     /**
+     * {@code open(2)} for a worker: through {@link JdkSyscalls} when they are usable (a cheaper call), else JNA.
+     *
+     * @param path  address of the NUL-terminated path.
+     * @param flags {@code O_*}.
+     * @param mode  for a file it creates.
+     * @return the file descriptor.
+     * @throws LastErrorException with the error number.
+     */
+    static int openFile(final long path, final int flags, final int mode)
+    {
+        return JdkSyscalls.AVAILABLE ? JdkSyscalls.open(path, flags, mode) : open(path, flags, mode);
+    }
+
+    /**
+     * {@code write(2)} for a worker, as {@link #openFile}.
+     *
+     * @param fd      to write to.
+     * @param address of the first byte.
+     * @param count   bytes.
+     * @return bytes written.
+     * @throws LastErrorException with the error number.
+     */
+    static long writeFile(final int fd, final long address, final int count)
+    {
+        return JdkSyscalls.AVAILABLE ? JdkSyscalls.write(fd, address, count) : write(fd, address, count);
+    }
+
+    /**
+     * {@code close(2)} for a worker, as {@link #openFile}.
+     *
+     * @param fd to close.
+     * @throws LastErrorException with the error number.
+     */
+    static void closeFile(final int fd)
+    {
+        if (JdkSyscalls.AVAILABLE)
+        {
+            JdkSyscalls.close(fd);
+        }
+        else
+        {
+            close(fd);
+        }
+    }
+
+    /**
      * For {@link RingMemory}: advice on the ring's pages.
      */
     static native int madvise(long addr, long length, int advice) throws LastErrorException;

@@ -584,7 +584,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
         {
             try
             {
-                return NativeIo.open(pathBytes.addressOffset(), flags, 0666);
+                return NativeIo.openFile(pathBytes.addressOffset(), flags, 0666);
             }
             catch (final LastErrorException ex)
             {
@@ -655,7 +655,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
         final long written;
         try
         {
-            written = NativeIo.write(fd, address, count);
+            written = NativeIo.writeFile(fd, address, count);
         }
         catch (final LastErrorException ex)
         {
@@ -897,7 +897,7 @@ final class WriteWorker implements EventHandler<WriteEvent>
         {
             if (h.fd >= 0)
             {
-                NativeIo.close(h.fd);
+                NativeIo.closeFile(h.fd);
             }
             else
             {

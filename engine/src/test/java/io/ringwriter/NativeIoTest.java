@@ -1,5 +1,7 @@
 package io.ringwriter;
 
+import com.sun.jna.LastErrorException;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -7,6 +9,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -20,6 +24,7 @@ import java.util.concurrent.CyclicBarrier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -236,6 +241,56 @@ class NativeIoTest
         }
         assertEquals(1, Files.size(existing), "CREATE_NEW left the existing file alone");
         assertEquals(3, failures.count());
+    }
+
+    /**
+     * In the JVM that opens sun.nio.fs (the surefire execution native-path-bytes), open, write and close go through
+     * the JDK's own bindings; their errors carry the same number and text as JNA's, so the mapping to the JDK's
+     * exceptions is the same. Elsewhere the bindings are unavailable and JNA's are used.
+     */
+    @Test
+    void shouldCallTheJdkBindingsWhereSunNioFsIsOpen() throws Exception
+    {
+        assertEquals(PathBytes.AVAILABLE, JdkSyscalls.AVAILABLE, "both need sun.nio.fs opened to ringwriter");
+        assumeTrue(JdkSyscalls.AVAILABLE, "the JVM does not open sun.nio.fs: JNA's bindings are used");
+        final Path base = Files.createDirectories(dir.resolve("jdk-bindings"));
+        final Path file = base.resolve("made");
+        final UnsafeBuffer path = new UnsafeBuffer(ByteBuffer.allocateDirect(4096));
+        final UnsafeBuffer bytes = new UnsafeBuffer(ByteBuffer.allocateDirect(16));
+        bytes.putStringWithoutLengthAscii(0, "hello");
+        final int create = NativeIo.O_WRONLY | NativeIo.O_CREAT | NativeIo.O_EXCL | NativeIo.O_CLOEXEC;
+
+        putPath(path, file);
+        final int fd = JdkSyscalls.open(path.addressOffset(), create, 0600);
+        assertEquals(5, JdkSyscalls.write(fd, bytes.addressOffset(), 5));
+        JdkSyscalls.close(fd);
+        assertEquals("hello", Files.readString(file));
+
+        final LastErrorException exists =
+            assertThrows(LastErrorException.class, () -> JdkSyscalls.open(path.addressOffset(), create, 0600));
+        assertEquals(17, exists.getErrorCode(), exists.toString());
+        assertInstanceOf(FileAlreadyExistsException.class, NativeIo.openFailure(exists, file.toString()));
+
+        final Path orphan = base.resolve("missing").resolve("orphan");
+        putPath(path, orphan);
+        final LastErrorException missing =
+            assertThrows(LastErrorException.class, () -> JdkSyscalls.open(path.addressOffset(), create, 0600));
+        assertEquals(2, missing.getErrorCode(), missing.toString());
+        final NoSuchFileException noSuchFile =
+            assertInstanceOf(NoSuchFileException.class, NativeIo.openFailure(missing, orphan.toString()));
+        assertEquals(orphan.toString(), noSuchFile.getFile());
+
+        final LastErrorException closed =
+            assertThrows(LastErrorException.class, () -> JdkSyscalls.write(fd, bytes.addressOffset(), 5));
+        assertEquals(9, closed.getErrorCode(), closed.toString());
+        assertEquals("Bad file descriptor", NativeIo.ioFailure(closed).getMessage());
+    }
+
+    private static void putPath(final UnsafeBuffer buffer, final Path path)
+    {
+        final byte[] text = path.toString().getBytes(StandardCharsets.UTF_8);
+        buffer.putBytes(0, text);
+        buffer.putByte(text.length, (byte)0);
     }
 
     /**
