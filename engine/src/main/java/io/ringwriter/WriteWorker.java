@@ -109,6 +109,10 @@ final class WriteWorker implements EventHandler<WriteEvent>
     private static final byte OUTCOME_WRITTEN = 1;
     private static final byte OUTCOME_FAILED_HEAD = 2;
     private static final byte OUTCOME_BEHIND = 3;
+    /** A failed head that held its own retry entry, already handed back (set aside) by {@link #endOutcomes}. */
+    private static final byte OUTCOME_HEAD_SET_ASIDE = 4;
+    /** A failed head that held its own retry entry, already failed for good by {@link #endOutcomes}. */
+    private static final byte OUTCOME_HEAD_ENDED = 5;
 
     private final long[] msgSeq;
     private final int[] msgNext;
@@ -1006,6 +1010,26 @@ final class WriteWorker implements EventHandler<WriteEvent>
             }
         }
 
+        // Then the failed heads that are republished retries: each holds its own entry, so handing it back needs
+        // no slot, and until it is handed back its slot is stuck in this loop. Were a failure that needs a slot
+        // ended first with every slot taken (the others parked behind such a head), this worker would wait for a
+        // slot only this loop could free. Per file nothing moves: a head precedes the messages behind it.
+        for (int i = start; anyFailed && i < end; i++)
+        {
+            final int m = outcomeOrder[i];
+            if (msgOutcome[m] == OUTCOME_FAILED_HEAD)
+            {
+                final long seq = msgSeq[m];
+                final WriteEvent event = ring.get(seq);
+                if (event.entry != null)
+                {
+                    final boolean setAside = attemptFailed(event, seq, msgCause[m]);
+                    msgOutcome[m] = setAside ? OUTCOME_HEAD_SET_ASIDE : OUTCOME_HEAD_ENDED;
+                    msgCause[m] = null;
+                }
+            }
+        }
+
         boolean setAsideYet = false;
         for (int i = start; anyFailed && i < end; i++)
         {
@@ -1020,6 +1044,12 @@ final class WriteWorker implements EventHandler<WriteEvent>
             {
                 case OUTCOME_FAILED_HEAD:
                     setAsideYet = attemptFailed(event, seq, msgCause[m]);
+                    break;
+                case OUTCOME_HEAD_SET_ASIDE:
+                    setAsideYet = true;
+                    break;
+                case OUTCOME_HEAD_ENDED:
+                    setAsideYet = false;
                     break;
                 default:
                     // Behind a failed write of the same file: once one of them waits for a retry, the rest wait
