@@ -83,7 +83,7 @@ class RetrySlotsExhaustedTest
      * The same state when the retried write fails again: file a's write fails ahead of b's retry in one commit,
      * and b's retry still holds the one slot. a's failure needs a slot to be set aside; b's needs none (it keeps
      * its own), but until b's is handed back its slot is held by the commit. Ending a's failure first waited for
-     * ever (found by the stress test below, about once in 10 to 30 runs); b's must be handed back first.
+     * ever (found by the stress test below, about once in 40 runs); b's must be handed back first.
      */
     @Test
     void shouldHandBackAFailedRetryBeforeAFailureInTheSameCommitWaitsForItsSlot() throws Exception
