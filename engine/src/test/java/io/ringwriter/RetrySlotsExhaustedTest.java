@@ -43,40 +43,7 @@ class RetrySlotsExhaustedTest
     @Test
     void shouldEndAWrittenRetryBeforeAFailureInTheSameCommitWaitsForItsSlot() throws Exception
     {
-        final FaultyFileIo io = new FaultyFileIo();
-        final Path a = dir.resolve("a");
-        final Path b = dir.resolve("b");
-        final Path gate = dir.resolve("gate");
-        io.failCall(FaultyFileIo.Op.WRITE, b, 1, FaultyFileIo.IO_ERROR);
-        io.failCall(FaultyFileIo.Op.WRITE, a, 1, FaultyFileIo.IO_ERROR);
-        final FaultyFileIo.Gate opening = io.block(FaultyFileIo.Op.OPEN, gate);
-        try (WriteEngine engine = WriteEngine.builder()
-            .workers(1).retrySlots(1).fileIo(io).failureHandler(failures)
-            .closeTimeout(Duration.ofSeconds(5))
-            .retryPolicy(RetryPolicy.exponential(10, Duration.ofSeconds(1), Duration.ofSeconds(2)))
-            .build())
-        {
-            engine.write(b, bytes("b1\n"));
-            TestSupport.awaitUntil(() -> engine.stats().retryPending() == 1, () -> "b set aside: " + engine.stats());
-            // Hold the worker inside a batch of its own, publish a's write, and let b's retry come after it: the
-            // worker's next batch is a (fails) then b's retry (succeeds), in one commit.
-            engine.write(gate, bytes("g"));
-            opening.awaitEntered();
-            engine.write(a, bytes("a1\n"));
-            assertEquals(0, engine.stats().retried(), "a published before b's retry (1 s backoff)");
-            TestSupport.awaitUntil(() -> engine.stats().retried() == 1, () -> "b's retry published");
-            opening.release();
-
-            TestSupport.flush(engine);
-            final EngineStats stats = engine.stats();
-            assertEquals(3, stats.written(), stats::toString);
-            assertEquals(0, stats.failed(), stats::toString);
-            assertEquals(0, stats.retryPending(), stats::toString);
-        }
-        assertEquals(List.of(), failures.failures);
-        assertEquals("a1\n", Files.readString(a, StandardCharsets.US_ASCII));
-        assertEquals("b1\n", Files.readString(b, StandardCharsets.US_ASCII));
-        assertEquals("g", Files.readString(gate, StandardCharsets.US_ASCII));
+        oneSlotCommitOfAFailureAndBsRetry(1);
     }
 
     /**
@@ -88,15 +55,32 @@ class RetrySlotsExhaustedTest
     @Test
     void shouldHandBackAFailedRetryBeforeAFailureInTheSameCommitWaitsForItsSlot() throws Exception
     {
+        final EngineStats stats = oneSlotCommitOfAFailureAndBsRetry(2);
+        assertEquals(3, stats.retried(), "b twice, a once: " + stats);
+    }
+
+    /**
+     * One retry slot, one worker. b's first write fails and is set aside; the worker is held at a gate while a's
+     * write is published and b's retry is republished behind it; released, the worker commits a's write (its first,
+     * failing) and b's retry in one batch. Every write must land once.
+     *
+     * @param bWriteFailures b's writes that fail: 1 (its retry succeeds in that commit) or 2 (it fails again).
+     * @return the engine's stats after the flush.
+     */
+    private EngineStats oneSlotCommitOfAFailureAndBsRetry(final int bWriteFailures) throws Exception
+    {
         final FaultyFileIo io = new FaultyFileIo();
         final Path a = dir.resolve("a");
         final Path b = dir.resolve("b");
         final Path gate = dir.resolve("gate");
-        io.failCall(FaultyFileIo.Op.WRITE, b, 1, FaultyFileIo.IO_ERROR);
-        // Rules count only the calls that reach them: the first fails b's first write, this one its second.
-        io.failCall(FaultyFileIo.Op.WRITE, b, 1, FaultyFileIo.IO_ERROR);
+        for (int i = 0; i < bWriteFailures; i++)
+        {
+            // Rules count only the calls that reach them: each fails the first b write that gets past the others.
+            io.failCall(FaultyFileIo.Op.WRITE, b, 1, FaultyFileIo.IO_ERROR);
+        }
         io.failCall(FaultyFileIo.Op.WRITE, a, 1, FaultyFileIo.IO_ERROR);
         final FaultyFileIo.Gate opening = io.block(FaultyFileIo.Op.OPEN, gate);
+        final EngineStats stats;
         try (WriteEngine engine = WriteEngine.builder()
             .workers(1).retrySlots(1).fileIo(io).failureHandler(failures)
             .closeTimeout(Duration.ofSeconds(5))
@@ -105,6 +89,8 @@ class RetrySlotsExhaustedTest
         {
             engine.write(b, bytes("b1\n"));
             TestSupport.awaitUntil(() -> engine.stats().retryPending() == 1, () -> "b set aside: " + engine.stats());
+            // Hold the worker inside a batch of its own, publish a's write, and let b's retry come after it: the
+            // worker's next batch is a (fails) then b's retry, in one commit.
             engine.write(gate, bytes("g"));
             opening.awaitEntered();
             engine.write(a, bytes("a1\n"));
@@ -113,16 +99,16 @@ class RetrySlotsExhaustedTest
             opening.release();
 
             TestSupport.flush(engine);
-            final EngineStats stats = engine.stats();
+            stats = engine.stats();
             assertEquals(3, stats.written(), stats::toString);
             assertEquals(0, stats.failed(), stats::toString);
             assertEquals(0, stats.retryPending(), stats::toString);
-            assertEquals(3, stats.retried(), "b twice, a once: " + stats);
         }
         assertEquals(List.of(), failures.failures);
         assertEquals("a1\n", Files.readString(a, StandardCharsets.US_ASCII));
         assertEquals("b1\n", Files.readString(b, StandardCharsets.US_ASCII));
         assertEquals("g", Files.readString(gate, StandardCharsets.US_ASCII));
+        return stats;
     }
 
     private static byte[] bytes(final String text)
