@@ -7,6 +7,7 @@ import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.dsl.ProducerType;
 import org.agrona.DirectBuffer;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.AgentRunner;
 
 import java.io.IOException;
@@ -30,6 +31,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+
+import static org.agrona.BitUtil.SIZE_OF_LONG;
 
 /**
  * Writes messages to many files from any number of producer threads, through a preallocated Disruptor ring and a
@@ -931,12 +934,40 @@ public final class WriteEngine implements AutoCloseable
         final EngineContext ctx, final long lo, final byte[] src, final int offset, final int length)
     {
         final int at = ctx.offsetOf(lo);
+        if (length >= SIZE_OF_LONG && length <= SMALL_COPY_MAX && at + length <= ctx.ringMemory.capacity())
+        {
+            copySmall(src, offset, ctx.ringMemory.addressOffset() + at, length);
+            return;
+        }
         final int first = Math.min(length, ctx.ringMemory.capacity() - at);
         ctx.ringMemory.putBytes(at, src, offset, first);
         if (first < length)
         {
             ctx.ringMemory.putBytes(0, src, offset + first, length - first);
         }
+    }
+
+    /**
+     * Messages up to this size are copied into the ring eight bytes at a time: for a short message the checks and
+     * the stub call of {@code Unsafe.copyMemory} cost more than the copy.
+     */
+    static final int SMALL_COPY_MAX = 256;
+    private static final long BYTE_ARRAY_BASE = UnsafeApi.arrayBaseOffset(byte[].class);
+
+    /**
+     * Copy {@code length} (8 to {@link #SMALL_COPY_MAX}) bytes with long loads and stores; the last long ends at the
+     * last byte and may overlap the one before it. The caller has checked the source range and that the
+     * destination lies in ring memory.
+     */
+    private static void copySmall(final byte[] src, final int offset, final long address, final int length)
+    {
+        final long from = BYTE_ARRAY_BASE + offset;
+        final int last = length - SIZE_OF_LONG;
+        for (int i = 0; i < last; i += SIZE_OF_LONG)
+        {
+            UnsafeApi.putLong(address + i, UnsafeApi.getLong(src, from + i));
+        }
+        UnsafeApi.putLong(address + last, UnsafeApi.getLong(src, from + last));
     }
 
     static void copyIntoRing(

@@ -137,6 +137,45 @@ class BoundaryTest
         }
     }
 
+    /**
+     * Short messages are copied into the ring eight bytes at a time, the last long overlapping the one before it:
+     * every length on both sides of that path's bounds, from several offsets into the source, starting at every slot
+     * (so some end exactly at the ring's end and the rest wrap around it, which takes the general copy).
+     */
+    @Test
+    void shouldCopyEveryShortLengthFromEveryOffsetIntoEverySlot() throws Exception
+    {
+        final int ring = 32;
+        final int slotSize = 16;
+        final byte[] source = new byte[WriteEngine.SMALL_COPY_MAX + 32];
+        new Random(7).nextBytes(source);
+        try (WriteEngine engine = WriteEngine.builder().root(dir).ringSize(ring).slotSize(slotSize).workers(2).build())
+        {
+            final ByteArrayOutputStream expected = new ByteArrayOutputStream();
+            final Path file = Path.of("short.bin");
+            long next = 0;
+            for (int length = 0; length <= WriteEngine.SMALL_COPY_MAX + 9; length++)
+            {
+                for (int start = 0; start < ring; start += 5)
+                {
+                    // One-slot messages to another file until the next message starts at slot 'start'.
+                    while (next % ring != start)
+                    {
+                        next = engine.write(Path.of("pad.bin"), source, 0, 1) + 1;
+                    }
+                    final int offset = (length + start) % 8;
+                    next = engine.write(file, source, offset, length) + 1;
+                    expected.write(source, offset, length);
+                }
+            }
+            engine.flush();
+            assertArrayEquals(expected.toByteArray(), Files.readAllBytes(dir.resolve(file)));
+            final EngineStats stats = engine.stats();
+            assertEquals(stats.published(), stats.written(), stats.toString());
+            assertEquals(0, stats.failed());
+        }
+    }
+
     @Test
     void shouldWriteExactlyTheSliceAtEveryValidOffsetAndLength() throws Exception
     {
