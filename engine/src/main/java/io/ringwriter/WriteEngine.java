@@ -936,7 +936,7 @@ public final class WriteEngine implements AutoCloseable
         final int at = ctx.offsetOf(lo);
         if (length >= SIZE_OF_LONG && length <= SMALL_COPY_MAX && at + length <= ctx.ringMemory.capacity())
         {
-            copySmall(src, offset, ctx.ringMemory.addressOffset() + at, length);
+            copySmall(src, BYTE_ARRAY_BASE + offset, ctx.ringMemory.addressOffset() + at, length);
             return;
         }
         final int first = Math.min(length, ctx.ringMemory.capacity() - at);
@@ -958,22 +958,31 @@ public final class WriteEngine implements AutoCloseable
      * Copy {@code length} (8 to {@link #SMALL_COPY_MAX}) bytes with long loads and stores; the last long ends at the
      * last byte and may overlap the one before it. The caller has checked the source range and that the
      * destination lies in ring memory.
+     *
+     * @param base    the source array, or null for off-heap memory.
+     * @param from    offset of the first byte in {@code base}, or its address.
+     * @param address of the first byte in ring memory.
+     * @param length  bytes to copy.
      */
-    private static void copySmall(final byte[] src, final int offset, final long address, final int length)
+    private static void copySmall(final Object base, final long from, final long address, final int length)
     {
-        final long from = BYTE_ARRAY_BASE + offset;
         final int last = length - SIZE_OF_LONG;
         for (int i = 0; i < last; i += SIZE_OF_LONG)
         {
-            UnsafeApi.putLong(address + i, UnsafeApi.getLong(src, from + i));
+            UnsafeApi.putLong(address + i, UnsafeApi.getLong(base, from + i));
         }
-        UnsafeApi.putLong(address + last, UnsafeApi.getLong(src, from + last));
+        UnsafeApi.putLong(address + last, UnsafeApi.getLong(base, from + last));
     }
 
     static void copyIntoRing(
         final EngineContext ctx, final long lo, final DirectBuffer src, final int offset, final int length)
     {
         final int at = ctx.offsetOf(lo);
+        if (length >= SIZE_OF_LONG && length <= SMALL_COPY_MAX && at + length <= ctx.ringMemory.capacity())
+        {
+            copySmall(src.byteArray(), src.addressOffset() + offset, ctx.ringMemory.addressOffset() + at, length);
+            return;
+        }
         final int first = Math.min(length, ctx.ringMemory.capacity() - at);
         ctx.ringMemory.putBytes(at, src, offset, first);
         if (first < length)

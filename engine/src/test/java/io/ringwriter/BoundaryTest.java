@@ -139,8 +139,9 @@ class BoundaryTest
 
     /**
      * Short messages are copied into the ring eight bytes at a time, the last long overlapping the one before it:
-     * every length on both sides of that path's bounds, from several offsets into the source, starting at every slot
-     * (so some end exactly at the ring's end and the rest wrap around it, which takes the general copy).
+     * every length on both sides of that path's bounds, from several offsets into an array and into off-heap memory
+     * in turn, starting at every fifth slot (so some end exactly at the ring's end and others wrap around it, which
+     * takes the general copy).
      */
     @Test
     void shouldCopyEveryShortLengthFromEveryOffsetIntoEverySlot() throws Exception
@@ -149,6 +150,10 @@ class BoundaryTest
         final int slotSize = 16;
         final byte[] source = new byte[WriteEngine.SMALL_COPY_MAX + 32];
         new Random(7).nextBytes(source);
+        final ByteBuffer direct = ByteBuffer.allocateDirect(source.length + 3);
+        direct.position(3);
+        direct.put(source);
+        final DirectBuffer offHeap = new UnsafeBuffer(direct, 3, source.length);
         try (WriteEngine engine = WriteEngine.builder().root(dir).ringSize(ring).slotSize(slotSize).workers(2).build())
         {
             final ByteArrayOutputStream expected = new ByteArrayOutputStream();
@@ -164,7 +169,14 @@ class BoundaryTest
                         next = engine.write(Path.of("pad.bin"), source, 0, 1) + 1;
                     }
                     final int offset = (length + start) % 8;
-                    next = engine.write(file, source, offset, length) + 1;
+                    if ((length + start) % 2 == 0)
+                    {
+                        next = engine.write(file, source, offset, length) + 1;
+                    }
+                    else
+                    {
+                        next = engine.write(file, offHeap, offset, length) + 1;
+                    }
                     expected.write(source, offset, length);
                 }
             }
