@@ -6,6 +6,7 @@ import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.dsl.ProducerType;
+import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.UnsafeApi;
 import org.agrona.concurrent.AgentRunner;
@@ -172,6 +173,26 @@ public final class WriteEngine implements AutoCloseable
     public static Builder builder()
     {
         return new Builder();
+    }
+
+    /**
+     * Agrona reaches {@code jdk.internal.misc.Unsafe}, which java.base exports only when the JVM is told to. Without
+     * it the first use of the ring's memory fails deep inside Agrona with an {@link IllegalAccessError}; say instead
+     * what to add to the command line. Neither this check nor {@link #builder()} loads Agrona's {@code UnsafeApi}.
+     *
+     * @throws IllegalStateException naming the missing JVM option.
+     */
+    static void requireUnsafeExport()
+    {
+        final Module agrona = UnsafeApi.class.getModule();
+        if (!Object.class.getModule().isExported("jdk.internal.misc", agrona))
+        {
+            final String target = agrona.isNamed() ? agrona.getName() : "ALL-UNNAMED";
+            throw new IllegalStateException(
+                "ringwriter needs the JVM option --add-exports java.base/jdk.internal.misc=" + target +
+                " (Agrona, which holds the ring's memory, uses jdk.internal.misc.Unsafe); add it to the java" +
+                " command line, or Add-Exports: java.base/jdk.internal.misc to an executable jar's manifest");
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -936,7 +957,7 @@ public final class WriteEngine implements AutoCloseable
         final int at = ctx.offsetOf(lo);
         if (length >= SIZE_OF_LONG && length <= SMALL_COPY_MAX && at + length <= ctx.ringMemory.capacity())
         {
-            copySmall(src, BYTE_ARRAY_BASE + offset, ctx.ringMemory.addressOffset() + at, length);
+            copySmall(src, BufferUtil.ARRAY_BASE_OFFSET + offset, ctx.ringMemory.addressOffset() + at, length);
             return;
         }
         final int first = Math.min(length, ctx.ringMemory.capacity() - at);
@@ -952,7 +973,6 @@ public final class WriteEngine implements AutoCloseable
      * the stub call of {@code Unsafe.copyMemory} cost more than the copy.
      */
     static final int SMALL_COPY_MAX = 256;
-    private static final long BYTE_ARRAY_BASE = UnsafeApi.arrayBaseOffset(byte[].class);
 
     /**
      * Copy {@code length} (8 to {@link #SMALL_COPY_MAX}) bytes with long loads and stores; the last long ends at the
@@ -1685,6 +1705,7 @@ public final class WriteEngine implements AutoCloseable
          */
         public WriteEngine build()
         {
+            requireUnsafeExport();
             final List<String> errors = new ArrayList<>();
             if (ringSize < 1 || Integer.bitCount(ringSize) != 1)
             {
