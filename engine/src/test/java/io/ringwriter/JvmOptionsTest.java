@@ -26,11 +26,14 @@ class JvmOptionsTest
     void shouldNameTheMissingAddExportsWhenBuilding() throws Exception
     {
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        final Process process = new ProcessBuilder(
+        final ProcessBuilder builder = new ProcessBuilder(
             java, "-cp", System.getProperty("java.class.path"), "-Xmx64m", "-XX:TieredStopAtLevel=1",
             Child.class.getName(), dir.toString())
-            .redirectErrorStream(true)
-            .start();
+            .redirectErrorStream(true);
+        // Options from the environment would reach the child too (and may carry the very export under test).
+        builder.environment().remove("JDK_JAVA_OPTIONS");
+        builder.environment().remove("JAVA_TOOL_OPTIONS");
+        final Process process = builder.start();
         final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), output);
         assertEquals(0, process.exitValue(), output);
